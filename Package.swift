@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "courier",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "courier", targets: ["courier"]),
+        .executable(name: "courier-bench", targets: ["CourierBench"]),
+        .library(name: "CourierTesting", targets: ["CourierTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CourierCore", swiftSettings: swiftSettings),
+        .target(
+            name: "CourierLog",
+            dependencies: [
+                "CourierCore", "CLMDB",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CourierShards",
+            dependencies: [
+                "CourierCore", "CourierLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CourierHTTP",
+            dependencies: [
+                "CourierCore", "CourierShards",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CourierApp",
+            dependencies: [
+                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CourierTesting",
+            dependencies: ["CourierCore", "CourierLog", "CourierShards"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "courier",
+            dependencies: [
+                "CourierApp", "CourierCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CourierBench",
+            dependencies: ["CourierCore", "CourierLog", "CourierShards"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CourierCoreTests", dependencies: ["CourierCore", "CourierTesting"]),
+        .testTarget(name: "CourierLogTests", dependencies: ["CourierLog", "CourierCore", "CourierTesting"]),
+        .testTarget(
+            name: "CourierShardsTests",
+            dependencies: ["CourierShards", "CourierCore", "CourierTesting"]
+        ),
+        .testTarget(
+            name: "CourierHTTPTests",
+            dependencies: [
+                "CourierHTTP", "CourierApp", "CourierTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "CourierAppTests", dependencies: ["CourierApp", "CourierTesting"]),
+    ]
+)

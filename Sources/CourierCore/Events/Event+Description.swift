@@ -1,0 +1,67 @@
+extension Event {
+    /// One-line summary for `courier log dump` (never a message body).
+    public var summary: String {
+        switch self {
+        case .send(let event):
+            "id=\(abbreviated(event.messageID)) to=\(event.to) type=\(event.type)"
+        case .status(let event):
+            "id=\(abbreviated(event.messageID)) \(event.status.rawValue)"
+        case .markRead(let event):
+            "id=\(abbreviated(event.messageID))"
+        case .shardChange(let event):
+            "\(event.action.rawValue) shard=\(event.shard) shards=\(event.shardCount) owner=\(event.ownerNodeKey) epoch=\(event.epoch)"
+        }
+    }
+
+    /// The payload as JSON for `courier log dump --json`.
+    public var json: JSONValue {
+        switch self {
+        case .send(let event):
+            var object: JSONObject = ["id": .string(event.messageID), "to": .string(event.to), "type": .string(event.type)]
+            object[event.type] = (try? JSONParser.parse(event.content)) ?? .string("<undecodable content>")  // content was validated JSON when logged
+            if let key = event.idempotencyKey { object["idempotency_key"] = .string(key) }
+            if !event.mediaIDs.isEmpty { object["media_ids"] = .array(event.mediaIDs.map { .string($0) }) }
+            return .object(object)
+        case .status(let event):
+            var object: JSONObject = [
+                "id": .string(event.messageID), "recipient_id": .string(event.waID),
+                "status": .string(event.status.rawValue), "timestamp": .string(event.networkTimestamp.description),
+            ]
+            if !event.errors.isEmpty { object["errors"] = (try? JSONParser.parse(event.errors)) ?? .null }  // stored as validated JSON
+            return .object(object)
+        case .markRead(let event):
+            return ["id": .string(event.messageID)]
+        case .shardChange(let event):
+            var object: JSONObject = [
+                "action": .string(event.action.rawValue), "shard_count": .integer(Int64(event.shardCount)),
+                "shard": .integer(Int64(event.shard)), "owner": .string(event.ownerNodeKey),
+                "epoch": .integer(Int64(event.epoch)), "boundary_seq": .integer(Int64(event.boundarySeq)),
+            ]
+            if let parent = event.parentShard { object["parent_shard"] = .integer(Int64(parent)) }
+            return .object(object)
+        }
+    }
+
+    /// The message id this event concerns, for `dump --message-id`.
+    public var messageID: String? {
+        switch self {
+        case .send(let event): event.messageID
+        case .status(let event): event.messageID
+        case .markRead(let event): event.messageID
+        case .shardChange: nil
+        }
+    }
+
+    /// The `wa_id` this event concerns, for `dump --wa-id`.
+    public var waID: String? {
+        switch self {
+        case .send(let event): event.to
+        case .status(let event): event.waID
+        case .markRead, .shardChange: nil
+        }
+    }
+}
+
+private func abbreviated(_ id: String) -> String {
+    id.count > 8 ? String(id.prefix(8)) + "…" : id
+}

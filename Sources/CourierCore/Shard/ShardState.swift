@@ -1,0 +1,160 @@
+/// What a shard actor asks its state machine to decide.
+public enum ShardCommand: Hashable, Sendable {
+    case send(SendRequest)
+}
+
+/// A validated send, with its id already assigned by the webapp (api.md §6.2).
+public struct SendRequest: Hashable, Sendable {
+    public var messageID: String
+    public var to: String
+    public var type: String
+    public var content: [UInt8]
+    public var idempotencyKey: String?
+
+    public init(messageID: String, to: String, type: String, content: [UInt8], idempotencyKey: String? = nil) {
+        self.messageID = messageID
+        self.to = to
+        self.type = type
+        self.content = content
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
+public enum ShardReply: Hashable, Sendable {
+    /// The send is durable (or, with `replay`, was durable already for this idempotency key).
+    case accepted(messageID: String, replay: Bool)
+    /// The idempotency key was used for a different body (api.md §6.3: 409, 1004).
+    case idempotencyConflict
+}
+
+public enum ShardEffect: Hashable, Sendable {
+    /// Append this event to the log, await durability, then `apply` the record.
+    case append(Event)
+    /// Answer the caller now; nothing is logged.
+    case reply(ShardReply)
+    /// Hand a durable send to the gateway (api.md §6.1: never before acknowledgement).
+    case dispatch(messageID: String, to: String)
+}
+
+/// An outbound message as a shard knows it.
+public struct OutboundMessage: Hashable, Sendable {
+    public var to: String
+    public var type: String
+    public var createdAt: Timestamp
+    public var status: MessageStatus
+    public var statusAt: Timestamp
+    /// FNV-1a of type and content, to tell an idempotent repeat from a conflicting reuse of a key.
+    public var bodyDigest: UInt64
+    public var idempotencyKey: String?
+}
+
+/// A shard's state: the fold of its stream. Pure: no clock, no I/O, time only from records.
+public struct ShardState: Hashable, Sendable {
+    public let shard: UInt16
+    public private(set) var appliedSeq: UInt64 = 0
+    public private(set) var epoch: UInt64 = 0
+    public private(set) var lastTimestamp = Timestamp.zero
+    public private(set) var messages: [String: OutboundMessage] = [:]
+    /// `to ‖ 0 ‖ key` → message id, for durable sends.
+    private var idempotency: [String: String] = [:]
+    /// Same, for sends appended but not yet applied; cleared by `apply` or `appendFailed`.
+    private var pendingIdempotency: [String: (messageID: String, digest: UInt64)] = [:]
+    /// Records whose kind this build does not know, counted, never fatal (eventlog.md §4).
+    public private(set) var unknownRecords = 0
+
+    public init(shard: UInt16) { self.shard = shard }
+
+    public static func == (lhs: ShardState, rhs: ShardState) -> Bool {
+        lhs.shard == rhs.shard && lhs.appliedSeq == rhs.appliedSeq && lhs.epoch == rhs.epoch
+            && lhs.lastTimestamp == rhs.lastTimestamp && lhs.messages == rhs.messages
+            && lhs.idempotency == rhs.idempotency && lhs.unknownRecords == rhs.unknownRecords
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(shard)
+        hasher.combine(appliedSeq)
+        hasher.combine(messages.count)
+    }
+
+    /// Decides what a command does. Sends become an `append`; repeats of an idempotency key reply at once.
+    public mutating func handle(_ command: ShardCommand) -> [ShardEffect] {
+        var effects: [ShardEffect] = []
+        switch command {
+        case .send(let request):
+            let digest = Self.digest(type: request.type, content: request.content)
+            if let key = request.idempotencyKey.map({ Self.idempotencySlot(to: request.to, key: $0) }) {
+                if let existing = idempotency[key], let message = messages[existing] {
+                    effects.append(.reply(message.bodyDigest == digest ? .accepted(messageID: existing, replay: true) : .idempotencyConflict))
+                } else if let pending = pendingIdempotency[key] {
+                    effects.append(.reply(pending.digest == digest ? .accepted(messageID: pending.messageID, replay: true) : .idempotencyConflict))
+                } else {
+                    pendingIdempotency[key] = (request.messageID, digest)
+                    effects.append(.append(.send(SendEvent(request))))
+                }
+            } else {
+                effects.append(.append(.send(SendEvent(request))))
+            }
+        }
+        return effects
+    }
+
+    /// Forgets what `handle` reserved for a command whose append failed (nothing was logged).
+    public mutating func appendFailed(_ command: ShardCommand) {
+        switch command {
+        case .send(let request):
+            if let key = request.idempotencyKey {
+                pendingIdempotency[Self.idempotencySlot(to: request.to, key: key)] = nil
+            }
+        }
+    }
+
+    /// Folds one durable record into the state; the same path serves live traffic and replay.
+    /// Records must arrive in seq order with no gap: anything else is a programming error.
+    public mutating func apply(_ record: Record) throws -> [ShardEffect] {
+        precondition(record.shard == shard, "record of shard \(record.shard) applied to shard \(shard)")
+        precondition(record.seq == appliedSeq + 1, "shard \(shard): applying seq \(record.seq) after \(appliedSeq)")
+        precondition(record.epoch >= epoch, "shard \(shard): epoch went back from \(epoch) to \(record.epoch)")
+        var effects: [ShardEffect] = []
+        appliedSeq = record.seq
+        epoch = record.epoch
+        lastTimestamp = max(lastTimestamp, record.timestamp)
+        switch try Event.decode(record) {
+        case .send(let event):
+            let key = event.idempotencyKey.map { Self.idempotencySlot(to: event.to, key: $0) }
+            messages[event.messageID] = OutboundMessage(
+                to: event.to, type: event.type, createdAt: record.timestamp, status: .accepted,
+                statusAt: record.timestamp, bodyDigest: Self.digest(type: event.type, content: event.content),
+                idempotencyKey: key)
+            if let key {
+                idempotency[key] = event.messageID
+                pendingIdempotency[key] = nil
+            }
+            effects.append(.dispatch(messageID: event.messageID, to: event.to))
+        case .status(let event):
+            if var message = messages[event.messageID], event.status.rank > message.status.rank {
+                message.status = event.status
+                message.statusAt = record.timestamp
+                messages[event.messageID] = message
+            }
+        case .markRead, .shardChange:
+            break
+        case nil:
+            unknownRecords += 1
+        }
+        return effects
+    }
+
+    static func idempotencySlot(to: String, key: String) -> String { to + "\u{0}" + key }
+
+    static func digest(type: String, content: [UInt8]) -> UInt64 {
+        ShardHash.fnv1a64(Array(type.utf8) + [0] + content)
+    }
+}
+
+extension SendEvent {
+    public init(_ request: SendRequest) {
+        self.init(
+            messageID: request.messageID, to: request.to, type: request.type, content: request.content,
+            idempotencyKey: request.idempotencyKey)
+    }
+}

@@ -1,0 +1,157 @@
+import CourierCore
+import Logging
+
+extension LMDBEventLog {
+    /// The writer thread: wait for work, take a batch, commit it, resume its waiters; exit on close
+    /// once everything queued before the close is committed.
+    func runWriter() {
+        while true {
+            let (batch, exit) = queue.withLock { queue -> ([PendingAppend], Bool) in
+                if queue.items.isEmpty {
+                    if queue.closing { return ([], true) }
+                    queue.writerSleeping = true
+                    return ([], false)
+                }
+                return (Self.takeBatch(from: &queue.items, configuration: configuration), false)
+            }
+            if exit { break }
+            if batch.isEmpty {
+                wake.wait()
+                continue
+            }
+            commit(batch)
+        }
+        let waiters = queue.withLock { queue in
+            queue.closed = true
+            defer { queue.closeWaiters = [] }
+            return queue.closeWaiters
+        }
+        // Release the environments once the writer is done so the files can be reopened.
+        state.withLock { $0.segments = [] }
+        writer.active = nil
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Everything queued, up to the batch limits; always at least one append.
+    static func takeBatch(from items: inout [PendingAppend], configuration: Configuration) -> [PendingAppend] {
+        var events = 0
+        var bytes = 0
+        var taken = 0
+        for item in items {
+            let itemBytes = item.entries.reduce(0) { $0 + $1.payload.count }
+            if taken > 0,
+                events + item.entries.count > configuration.maximumBatchEvents
+                    || bytes + itemBytes > configuration.maximumBatchBytes
+            {
+                break
+            }
+            events += item.entries.count
+            bytes += itemBytes
+            taken += 1
+        }
+        let batch = Array(items.prefix(taken))
+        items.removeFirst(taken)
+        return batch
+    }
+
+    /// Writes one batch in one transaction; waiters hear back only after the sync.
+    func commit(_ batch: [PendingAppend]) {
+        if configuration.minimumFreeBytes > 0, let free = FileSystem.freeBytes(directory),
+            free < configuration.minimumFreeBytes
+        {
+            let error = LogError(
+                .diskFull,
+                "free space on the data volume (\(free) bytes) is below the floor of \(configuration.minimumFreeBytes) bytes (COURIER_MIN_FREE_BYTES)"
+            )
+            for item in batch { item.continuation.resume(throwing: error) }
+            return
+        }
+        let now = clock()
+        var tails = state.withLock { $0.tails }
+        var records: [Record] = []
+        var positions: [[LogPosition]] = []
+        for item in batch {
+            var itemPositions: [LogPosition] = []
+            itemPositions.reserveCapacity(item.entries.count)
+            for entry in item.entries {
+                var tail = tails[entry.shard] ?? Tail(seq: 0, epoch: 0, timestamp: .zero)
+                precondition(
+                    entry.epoch >= tail.epoch, "shard \(entry.shard): epoch \(entry.epoch) is below the stream's \(tail.epoch)")
+                tail.seq += 1
+                tail.epoch = entry.epoch
+                tail.timestamp = max(tail.timestamp, now)
+                tails[entry.shard] = tail
+                records.append(
+                    Record(
+                        shard: entry.shard, seq: tail.seq, epoch: entry.epoch, timestamp: tail.timestamp,
+                        kindCode: entry.kindCode, payload: entry.payload))
+                itemPositions.append(LogPosition(shard: entry.shard, seq: tail.seq, timestamp: tail.timestamp))
+            }
+            positions.append(itemPositions)
+        }
+        // Key order lets LMDB append instead of search; one stream's records are already in order.
+        var order = Array(records.indices)
+        if records.contains(where: { $0.shard != records[0].shard }) {
+            order.sort { (records[$0].shard, records[$0].seq) < (records[$1].shard, records[$1].seq) }
+        }
+        var checksums = [UInt32](repeating: 0, count: records.count)
+        var lastKey = writer.lastKey
+        do {
+            guard let environment = writer.active else { throw LogError(.closed, "the event log is closed") }
+            try environment.write { txn in
+                lastKey = writer.lastKey
+                for index in order {
+                    let record = records[index]
+                    let isAppend = (record.shard, record.seq) > lastKey
+                    try txn.put(shard: record.shard, seq: record.seq, count: record.encodedCount, append: isAppend) {
+                        checksums[index] = record.encode(into: $0)
+                    }
+                    if isAppend { lastKey = (record.shard, record.seq) }
+                }
+            }
+        } catch {
+            logger.error("event log commit failed", metadata: ["error": "\(error)", "log.batch": "\(records.count)"])
+            for item in batch { item.continuation.resume(throwing: error) }
+            return
+        }
+        writer.lastKey = lastKey
+        let activeID = writer.activeID
+        state.withLock { state in
+            state.tails = tails
+            let index = state.segments.count - 1
+            precondition(state.segments[index].id == activeID, "active segment moved during a commit")
+            for (offset, record) in records.enumerated() {
+                state.segments[index].add(record, bytes: record.encodedCount, crc: checksums[offset])
+            }
+        }
+        for (item, itemPositions) in zip(batch, positions) { item.continuation.resume(returning: itemPositions) }
+        if let environment = writer.active, environment.info().usedBytes >= configuration.segmentSizeBytes {
+            sealActiveSegment()
+        }
+    }
+
+    /// Seals the active segment: create the next one, write the manifest, switch. A crash between the
+    /// steps leaves a manifest-less older segment, which `openSegments` seals on the next start.
+    func sealActiveSegment() {
+        let id = writer.activeID
+        do {
+            let next = try Self.createSegment(directory: directory, id: id + 1, configuration: configuration)
+            let manifest = state.withLock { $0.segments[$0.segments.count - 1].manifest }
+            try FileSystem.writeAtomically(
+                manifest.json().serialized(), to: SegmentFiles.manifestPath(directory: directory, id: id))
+            state.withLock { state in
+                state.segments[state.segments.count - 1].sealed = true
+                state.segments.append(next)
+            }
+            writer.active = next.environment
+            writer.activeID = next.id
+            writer.lastKey = (0, 0)
+            logger.info(
+                "event log segment sealed",
+                metadata: ["log.segment": "\(SegmentFiles.name(id))", "log.records": "\(manifest.recordCount)"])
+        } catch {
+            // Keep appending to the current segment; the next commit tries again.
+            logger.error("cannot seal event log segment", metadata: ["log.segment": "\(id)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import CourierCore
+import CourierLog
+import CourierTesting
+import Logging
+import Testing
+
+/// What only the LMDB log does: segments, manifests, read-only opens beside the writer.
+@Suite struct LMDBSegmentTests {
+    @Test func smallSegmentsSealAndReadsSpanThem() async throws {
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        var log = try fixture.open(segmentSizeBytes: 256 << 10)
+        for round in 0..<40 {
+            let entries = (0..<50).map { LogEntry.testSend(shard: UInt16($0 % 2), index: round * 50 + $0, bodyBytes: 400) }
+            _ = try await log.append(entries)
+        }
+        let lmdb = try #require(log as? LMDBEventLog)
+        let segments = lmdb.segments()
+        #expect(segments.count >= 3)
+        #expect(segments.dropLast().allSatisfy { $0.sealed })
+        #expect(segments.last?.sealed == false)
+        #expect(segments.reduce(0) { $0 + $1.recordCount } == 2000)
+        for shard in UInt16(0)..<2 {
+            let records = try log.read(shard: shard, fromSeq: 1, limit: 5000)
+            #expect(records.map(\.seq) == Array(1...1000))
+        }
+        await log.close()
+        log = try fixture.open(segmentSizeBytes: 256 << 10)
+        let reopened = try #require(log as? LMDBEventLog).segments()
+        #expect(reopened.map(\.id) == segments.map(\.id))
+        #expect(reopened.map(\.recordCount) == segments.map(\.recordCount))
+        #expect(reopened.map(\.checksum) == segments.map(\.checksum))
+        #expect(try log.read(shard: 1, fromSeq: 990, limit: 100).map(\.seq) == Array(990...1000))
+        await log.close()
+    }
+
+    @Test func readOnlyOpenSeesTheWritersRecords() async throws {
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        let log = try fixture.open()
+        _ = try await log.append((0..<10).map { .testSend(shard: 0, index: $0) })
+        await log.close()
+        var configuration = LMDBEventLog.Configuration()
+        configuration.readOnly = true
+        let reader = try LMDBEventLog(
+            directory: fixture.logDirectory, configuration: configuration, clock: fixture.clock.function,
+            logger: Logger(label: "test"))
+        #expect(try reader.read(shard: 0, fromSeq: 1, limit: 100).count == 10)
+        await #expect(throws: LogError.self) { try await reader.append(.testSend(shard: 0, index: 11)) }
+        await reader.close()
+    }
+
+    @Test func missingDirectoryIsAClearErrorInReadOnlyMode() throws {
+        var configuration = LMDBEventLog.Configuration()
+        configuration.readOnly = true
+        #expect(throws: LogError.self) {
+            _ = try LMDBEventLog(
+                directory: "/nonexistent/courier/log", configuration: configuration, clock: { .zero },
+                logger: Logger(label: "test"))
+        }
+    }
+}
