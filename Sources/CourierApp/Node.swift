@@ -1,0 +1,92 @@
+import CourierCore
+import CourierHTTP
+import CourierLog
+import CourierShards
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A running node's parts, built by `Node.build` and run as one service group.
+public struct Node: Sendable {
+    public let dataDirectory: DataDirectory
+    public let log: LMDBEventLog
+    public let shards: ShardDirectory
+    public let nodeKey: String
+    /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
+    /// drains before the log flushes and closes.
+    public let services: [any Service]
+
+    /// Builds an all-in-one node: opens the data dir and log, restores the shard map from the control
+    /// stream, replays every shard, and prepares the HTTP server. `onListening` gets the bound port.
+    public static func build(
+        configuration: NodeConfiguration, logger: Logger,
+        clock: @escaping @Sendable () -> Timestamp = SystemSources.clock,
+        randomID: @escaping @Sendable () -> (UInt64, UInt64) = SystemSources.random128,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> Node {
+        guard configuration.role == .all else {
+            throw AppError("--role \(configuration.role.rawValue) needs the cluster, which this build does not have yet; use --role all")
+        }
+        let dataDirectory = try DataDirectory.openOrCreate(configuration.dataDirectory, newNodeID: SystemSources.newNodeID)
+        try dataDirectory.checkWritable(minimumFreeBytes: configuration.minimumFreeBytes)
+        let nodeKey = "\(configuration.nodeName):\(dataDirectory.nodeID)"
+        var logConfiguration = LMDBEventLog.Configuration()
+        logConfiguration.segmentSizeBytes = configuration.segmentSizeBytes
+        logConfiguration.minimumFreeBytes = configuration.minimumFreeBytes
+        let log: LMDBEventLog
+        do {
+            log = try LMDBEventLog(directory: dataDirectory.logPath, configuration: logConfiguration, clock: clock, logger: logger)
+        } catch let error as LogError {
+            throw AppError(error.message)
+        }
+        let shardCount = try await ShardMap.restoreOrAssign(log: log, nodeKey: nodeKey)
+        var shardConfiguration = ShardActor.Configuration()
+        shardConfiguration.queueLimit = configuration.shardQueueLimit
+        let shards = ShardDirectory(
+            shardCount: shardCount, log: log, epoch: 1, configuration: shardConfiguration, logger: logger)
+        let replayed = try await shards.replayAll()
+        logger.info("shards replayed", metadata: ["shard.count": "\(shardCount)", "log.records": "\(replayed)", "node.key": "\(nodeKey)"])
+        var apiConfiguration = APIConfiguration()
+        apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
+        let dependencies = APIDependencies(
+            shards: shards, randomID: randomID, configuration: apiConfiguration, logger: logger)
+        let application = Application(
+            responder: CourierAPI.responder(dependencies),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.listenHost, port: configuration.listenPort), backlog: 1024),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        return Node(
+            dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey,
+            services: [LogService(log: log), application])
+    }
+}
+
+/// Owns the log's lifetime inside the service group: closes it (flushing queued commits) on shutdown.
+struct LogService: Service {
+    let log: LMDBEventLog
+
+    func run() async throws {
+        // Cancellation and graceful shutdown both mean: flush and close.
+        try? await gracefulShutdown()
+        await log.close()
+    }
+}
+
+/// The shard map as the control stream records it (`shard-change` events).
+enum ShardMap {
+    /// The shard count last assigned; on a new data dir, assigns 1 shard to this node.
+    static func restoreOrAssign(log: any EventLog, nodeKey: String) async throws -> Int {
+        var shardCount: Int? = nil
+        try log.forEachRecord(shard: Record.controlShard) { record in
+            if case .shardChange(let change)? = try Event.decode(record), change.action == .assigned {
+                shardCount = change.shardCount
+            }
+        }
+        if let shardCount { return shardCount }
+        let change = ShardChangeEvent(action: .assigned, shardCount: 1, shard: 0, ownerNodeKey: nodeKey, epoch: 1)
+        _ = try await log.append(LogEntry(shard: Record.controlShard, epoch: 1, kind: .shardChange, payload: change.encoded()))
+        return 1
+    }
+}

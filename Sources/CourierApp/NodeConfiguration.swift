@@ -1,0 +1,36 @@
+import CourierLog
+
+/// Everything a node needs to start, parsed by `courier` from flags and environment (operations.md §1).
+public struct NodeConfiguration: Sendable {
+    public enum Role: String, CaseIterable, Sendable {
+        case all, webapp, master, coreapp
+    }
+
+    /// `--role` / `COURIER_ROLE`.
+    public var role: Role = .all
+    /// `--listen` / `COURIER_LISTEN`.
+    public var listenHost: String = "127.0.0.1"
+    public var listenPort: Int = 9090
+    /// `--data-dir` / `COURIER_DATA_DIR`.
+    public var dataDirectory: String = "./data"
+    /// `COURIER_NODE_NAME`, the first half of the node key.
+    public var nodeName: String = "courier"
+    /// `COURIER_MIN_FREE_BYTES`: below it, sends get 503/1016.
+    public var minimumFreeBytes: Int = 1 << 30
+    /// `COURIER_LOG_SEGMENT_BYTES`.
+    public var segmentSizeBytes: Int = 64 << 20
+    /// `COURIER_SHARD_QUEUE_LIMIT`.
+    public var shardQueueLimit: Int = 10_000
+    /// `COURIER_BODY_LIMIT_BYTES`.
+    public var bodyLimitBytes: Int = 1 << 20
+
+    public init() {}
+
+    /// Parses `host:port` as `--listen` takes it.
+    public static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        let host = String(text[..<colon])
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (host, port)
+    }
+}

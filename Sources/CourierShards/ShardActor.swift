@@ -1,0 +1,109 @@
+import CourierCore
+import CourierLog
+import Logging
+
+/// The actor owning one shard: runs commands through the pure `ShardState`, appends the events it
+/// decides on, awaits durability, then applies the records in seq order and performs their effects.
+public actor ShardActor {
+    public struct Configuration: Sendable {
+        /// Appends pending on this shard before sends get 503/1016 (`COURIER_SHARD_QUEUE_LIMIT`).
+        public var queueLimit: Int = 10_000
+
+        public init() {}
+    }
+
+    public nonisolated let shard: UInt16
+    private let log: any EventLog
+    private let epoch: UInt64
+    private let configuration: Configuration
+    private let logger: Logger
+    private let onDispatch: @Sendable (_ messageID: String, _ to: String) -> Void
+    private var state: ShardState
+    /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
+    private var reorder: [UInt64: Record] = [:]
+    private var pendingAppends = 0
+
+    public init(
+        shard: UInt16, log: any EventLog, epoch: UInt64, configuration: Configuration = Configuration(),
+        logger: Logger, onDispatch: @escaping @Sendable (_ messageID: String, _ to: String) -> Void = { _, _ in }
+    ) {
+        self.shard = shard
+        self.log = log
+        self.epoch = epoch
+        self.configuration = configuration
+        self.logger = logger
+        self.onDispatch = onDispatch
+        self.state = ShardState(shard: shard)
+    }
+
+    /// Rebuilds the state by feeding every logged record of this shard to the state machine, the same
+    /// path live events take. Effects are not performed: they happened before the restart.
+    public func replay() throws -> Int {
+        var count = 0
+        try log.forEachRecord(shard: shard, fromSeq: state.appliedSeq + 1) { record in
+            _ = try state.apply(record)
+            count += 1
+        }
+        return count
+    }
+
+    /// The state as of the last applied record (tests and stats).
+    public var snapshot: ShardState { state }
+
+    /// Sends a message: 201 semantics, i.e. returns once the `send` event is durable.
+    public func send(_ request: SendRequest) async throws -> ShardReply {
+        try await run(.send(request))
+    }
+
+    private func run(_ command: ShardCommand) async throws -> ShardReply {
+        var reply: ShardReply? = nil
+        for effect in state.handle(command) {
+            switch effect {
+            case .reply(let answer):
+                reply = answer
+            case .append(let event):
+                try await append(event, for: command)
+                if case .send(let request) = command { reply = .accepted(messageID: request.messageID, replay: false) }
+            case .dispatch:
+                preconditionFailure("handle() never dispatches; apply() does")
+            }
+        }
+        guard let reply else { preconditionFailure("shard \(shard): command \(command) produced no reply") }
+        return reply
+    }
+
+    private func append(_ event: Event, for command: ShardCommand) async throws {
+        guard pendingAppends < configuration.queueLimit else {
+            state.appendFailed(command)
+            throw ShardError(.overloaded, "shard \(shard) has \(pendingAppends) appends pending")
+        }
+        pendingAppends += 1
+        let payload = event.encodedPayload()
+        let position: LogPosition
+        do {
+            position = try await log.append(LogEntry(shard: shard, epoch: epoch, kind: event.kind, payload: payload))
+        } catch {
+            pendingAppends -= 1
+            state.appendFailed(command)
+            let logError = error as? LogError
+            switch logError?.code {
+            case .diskFull?: throw ShardError(.overloaded, logError!.message)
+            case .closed?: throw ShardError(.stopped, "the node is shutting down")
+            default: throw ShardError(.storage, logError?.message ?? "\(error)")
+            }
+        }
+        pendingAppends -= 1
+        // Reentrancy: other commands ran while this one awaited; records are applied strictly in seq order.
+        reorder[position.seq] = Record(
+            shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: event.kind, payload: payload)
+        try applyReadyRecords()
+    }
+
+    private func applyReadyRecords() throws {
+        while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
+            for effect in try state.apply(record) {
+                if case .dispatch(let messageID, let to) = effect { onDispatch(messageID, to) }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import CourierApp
+import Foundation
+
+/// `courier`: parses flags and environment into configuration and calls `CourierApp`; nothing else.
+@main
+struct Courier: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "courier",
+        abstract: "Courier: a self-hosted business-messaging broker (WhatsApp Business API On-Premises /v1 compatible).",
+        subcommands: [Serve.self, LogCommand.self, Gateway.self, DB.self, Debug.self])
+
+    /// Runs the command; every failure is one line on stderr and an exit code (2 for bad input).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as AppError {
+            FileHandle.standardError.write(Data(("courier: " + error.message + "\n").utf8))
+            Foundation.exit(error.exitCode)
+        } catch {
+            if exitCode(for: error) == .success || error is CleanExit { exit(withError: error) }
+            if let exit = error as? ExitCode { Foundation.exit(exit.rawValue) }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data(("courier: " + message + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+struct Gateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the simulated WhatsApp network (not in this build yet).")
+
+    func run() async throws {
+        throw AppError("courier gateway is not in this build yet; serve --role all runs without it")
+    }
+}
+
+struct DB: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db", abstract: "PostgreSQL schema tools.", subcommands: [Upgrade.self])
+
+    struct Upgrade: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply missing migrations (not in this build yet).")
+
+        func run() async throws {
+            throw AppError("courier db upgrade is not in this build yet: PostgreSQL replication is still to come")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import CourierApp
+import Foundation
+
+/// Tools for tests and benchmarks; hidden from help.
+struct Debug: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Test and benchmark helpers.", shouldDisplay: false, subcommands: [AppendLoad.self])
+
+    /// Appends from many concurrent appenders and prints `ack <shard> <seq> <tag>` once each append is
+    /// durable: the kill -9 test compares these lines with what survives.
+    struct AppendLoad: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "append-load")
+        @Option(name: .customLong("data-dir")) var dataDir: String
+        @Option var appenders = 64
+        @Option var shards = 4
+        @Option(name: .customLong("per-appender")) var perAppender = 1_000_000
+
+        func run() async throws {
+            try await AppendLoadRunner.run(
+                dataDirectory: dataDir, appenders: appenders, shards: shards, perAppender: perAppender
+            ) { line in writeLine(line) }
+        }
+    }
+}
