@@ -56,7 +56,7 @@ extension LogInspector {
                         }
                         for problem in verifier.check(record) { report.add(problem, at: position) }
                     } catch {
-                        report.add("\(error): segment \(segment.name), \(position)", at: position)
+                        report.add("\(error): segment \(segment.name), shard \(Self.streamName(raw.shard)), seq \(raw.seq)", at: position)
                         verifier.skip(shard: raw.shard, seq: raw.seq)
                     }
                 }

@@ -107,7 +107,7 @@ public struct Record: Hashable, Sendable {
         let stored = RawReader(buffer: bytes, offset: headerBytes + length).peekUInt32()
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(headerBytes + length)]))
         guard stored == computed else {
-            throw RecordError(.checksumMismatch, "checksum mismatch (stored \(hex(stored)), computed \(hex(computed)))")
+            throw RecordError(.checksumMismatch, "checksum mismatch")
         }
         let payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[headerBytes..<(headerBytes + length)]))
         return Record(
@@ -147,7 +147,6 @@ public struct Record: Hashable, Sendable {
     }
 }
 
-func hex(_ value: UInt32) -> String { String(value, radix: 16).leftPadded(to: 8) }
 
 public struct RecordError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable {

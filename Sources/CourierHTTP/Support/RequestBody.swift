@@ -18,6 +18,8 @@ extension Request {
             buffer = try await collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(1025, "request body is larger than \(limit) bytes", status: .contentTooLarge)
+        } catch is NIOTooManyBytesError {
+            throw APIError(1025, "request body is larger than \(limit) bytes", status: .contentTooLarge)
         }
         if buffer.readableBytes == 0 {
             guard optional else { throw APIError(1008, "request body is required") }

@@ -1,0 +1,57 @@
+/// What to measure and where, from the command line.
+struct BenchOptions {
+    /// PostgreSQL's durable commits/s measured by `scripts/bench.sh` (pgbench); 0 when not measured.
+    var postgresCommitsPerSecond = 0
+    /// Parent of the per-run log directories; on the disk whose fsync is being compared.
+    var workDirectory = "./.bench-tmp/courier"
+    /// Fewer events everywhere: a smoke run, not figures to quote.
+    var quick = false
+
+    /// Events per group-commit run: enough that start-up and the last partial batches are noise.
+    var groupCommitEvents: Int { quick ? 30_000 : 300_000 }
+    /// Events for the one-fsync-per-event run: each costs a full sync, so far fewer.
+    var fsyncPerEventEvents: Int { quick ? 1_000 : 3_000 }
+
+    static let usage = """
+        usage: courier-bench [--pg-commits-per-second N] [--work-dir DIR] [--quick]
+          --pg-commits-per-second N  PostgreSQL baseline from pgbench (default 0: not measured)
+          --work-dir DIR             where the per-run logs go (default ./.bench-tmp/courier)
+          --quick                    smaller runs, for a smoke test
+        """
+
+    /// Parses `arguments` (without the program name); throws a message for the user on bad input.
+    static func parse(_ arguments: [String]) throws(UsageError) -> BenchOptions {
+        var options = BenchOptions()
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--pg-commits-per-second":
+                let text = try value(of: argument, from: &remaining)
+                guard let rate = Int(text), rate >= 0 else {
+                    throw UsageError("--pg-commits-per-second wants a whole number ≥ 0, got '\(text)'")
+                }
+                options.postgresCommitsPerSecond = rate
+            case "--work-dir":
+                options.workDirectory = try value(of: argument, from: &remaining)
+            case "--quick":
+                options.quick = true
+            case "-h", "--help":
+                throw UsageError(nil)
+            default:
+                throw UsageError("unknown argument '\(argument)'")
+            }
+        }
+        return options
+    }
+
+    private static func value(of flag: String, from remaining: inout ArraySlice<String>) throws(UsageError) -> String {
+        guard let value = remaining.popFirst() else { throw UsageError("\(flag) needs a value") }
+        return value
+    }
+}
+
+/// Bad command line; a nil message means help was asked for.
+struct UsageError: Error {
+    var message: String?
+    init(_ message: String?) { self.message = message }
+}
