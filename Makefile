@@ -21,7 +21,7 @@ help:
 	@echo "make test          swift test against a throwaway PostgreSQL (TEST_FLAGS=... passed through)"
 	@echo "make bench         PostgreSQL baseline (pgbench) + courier-bench, release build (BENCH_FLAGS=...)"
 	@echo "make format        swift format -i -r Sources Tests"
-	@echo "make clean         remove .build, data, .bench-tmp"
+	@echo "make clean         remove .build, .build-bench, data, .bench-tmp"
 
 deps:
 	@$(ENSURE) $(BUILD_PACKAGES)
@@ -53,4 +53,4 @@ cluster cluster-stop chaos:
 	@exit 1
 
 clean:
-	rm -rf .build data .bench-tmp
+	rm -rf .build .build-bench data .bench-tmp

@@ -34,6 +34,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CourierCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "CourierStore",
+            dependencies: [
+                "CourierCore", "CourierLog", "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CourierShards",
             dependencies: [
@@ -65,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "CourierTesting",
-            dependencies: ["CourierCore", "CourierLog", "CourierShards"],
+            dependencies: ["CourierCore", "CourierLog", "CourierShards", "CourierStore"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -80,7 +89,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "CourierBench",
-            dependencies: ["CourierCore", "CourierLog", "CourierShards"],
+            dependencies: [
+                "CourierCore", "CourierLog", "CourierShards",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CourierCoreTests", dependencies: ["CourierCore", "CourierTesting"]),
@@ -97,5 +109,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CourierAppTests", dependencies: ["CourierApp", "CourierTesting"]),
+        .testTarget(name: "CourierCryptoTests", dependencies: ["CourierCrypto"]),
+        .testTarget(name: "CourierStoreTests", dependencies: ["CourierStore", "CourierCore", "CourierLog", "CourierTesting"]),
     ]
 )

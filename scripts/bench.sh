@@ -4,14 +4,16 @@
 #
 # Usage: scripts/bench.sh [extra courier-bench arguments...]      (make bench BENCH_FLAGS="...")
 #
-# 1. builds courier-bench in release mode;
+# 1. builds courier-bench in release mode, in its own scratch directory (.build-bench) so that it
+#    neither waits for nor invalidates the debug build in .build;
 # 2. starts a throwaway PostgreSQL (fsync=on, synchronous_commit=on) and measures with pgbench how
 #    many single-row INSERT transactions per second it commits with 64 clients;
 # 3. stops PostgreSQL and runs courier-bench with that figure (--pg-commits-per-second) and a work
 #    directory on the same disk as the repository (BENCH_TMP, default ./.bench-tmp), which is
 #    removed afterwards.
 # Knobs: SWIFT (default swift), BENCH_TMP, PGBENCH_CLIENTS (64), PGBENCH_THREADS (2),
-# PGBENCH_SECONDS (10), COURIER_BENCH_BIN (default .build/release/courier-bench).
+# PGBENCH_SECONDS (10), BENCH_BUILD (scratch path, default .build-bench),
+# COURIER_BENCH_BIN (default $BENCH_BUILD/release/courier-bench).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ BENCH_TMP=${BENCH_TMP:-$repo/.bench-tmp}
 PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-64}
 PGBENCH_THREADS=${PGBENCH_THREADS:-2}
 PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
+BENCH_BUILD=${BENCH_BUILD:-$repo/.build-bench}
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
@@ -44,9 +47,9 @@ rm -rf -- "$BENCH_TMP"
 mkdir -p "$BENCH_TMP"
 BENCH_TMP=$(cd "$BENCH_TMP" && pwd -P)
 
-section "Build: $SWIFT build -c release --product courier-bench"
-"$SWIFT" build -c release --product courier-bench
-bench_bin=${COURIER_BENCH_BIN:-$repo/.build/release/courier-bench}
+section "Build: $SWIFT build -c release --product courier-bench --scratch-path $BENCH_BUILD"
+"$SWIFT" build -c release --product courier-bench --scratch-path "$BENCH_BUILD"
+bench_bin=${COURIER_BENCH_BIN:-$BENCH_BUILD/release/courier-bench}
 [ -x "$bench_bin" ] || { echo "bench.sh: $bench_bin was not built" >&2; exit 1; }
 
 section "PostgreSQL baseline: pgbench, $PGBENCH_CLIENTS clients, one-row INSERT per transaction, ${PGBENCH_SECONDS} s"
@@ -100,6 +103,9 @@ else
     echo "pgbench FAILED: no PostgreSQL baseline; passing --pg-commits-per-second 0" >&2
 fi
 stop_pg
+# Flush what PostgreSQL and pgbench left dirty in the page cache, so that its writeback does not
+# share the disk with courier-bench's syncs (one run straight after pgbench saw 0.4 s sync stalls).
+sync
 
 section "courier-bench (work dir $BENCH_TMP/courier)"
 mkdir -p "$BENCH_TMP/courier"

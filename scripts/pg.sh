@@ -4,6 +4,8 @@
 #   scripts/pg.sh start DIR   create DIR, initdb, start on a free 127.0.0.1 port, create database
 #                             courier_test; print its URL on stdout (also written to DIR/url)
 #   scripts/pg.sh stop DIR    stop the server (fast shutdown) and remove DIR
+#   scripts/pg.sh pause DIR   stop the server but keep DIR (an outage, for tests)
+#   scripts/pg.sh resume DIR  start a paused server again on the same port
 #   scripts/pg.sh bindir      print the PostgreSQL binary directory in use
 #
 # Uses Debian's postgresql package (binaries in /usr/lib/postgresql/<version>/bin, highest version
@@ -20,7 +22,7 @@ MARKER=.courier-throwaway-pg
 die() { echo "pg.sh: $*" >&2; exit 1; }
 
 usage() {
-    echo "usage: $0 start DIR | stop DIR | bindir" >&2
+    echo "usage: $0 start DIR | stop DIR | pause DIR | resume DIR | bindir" >&2
     exit 2
 }
 
@@ -122,6 +124,7 @@ cmd_start() {
         die "could not start PostgreSQL in $dir"
     fi
     echo "$port" >"$dir/port"
+    echo "-p $port -k $sock -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200 ${PG_EXTRA_OPTS:-}" >"$dir/options"
 
     as_pg "$bin/createdb" -h "$sock" -p "$port" -U "$PG_USER" "$DB_NAME" 2>"$dir/createdb.log" || {
         cat "$dir/createdb.log" >&2
@@ -160,10 +163,29 @@ cmd_stop() {
     [ "$rc" -eq 0 ] || die "PostgreSQL in $dir did not stop cleanly"
 }
 
+cmd_pause() {
+    local dir=$1 bin
+    [ -e "$dir/$MARKER" ] || die "$dir was not made by '$0 start'"
+    bin=$(find_bindir)
+    cd /
+    as_pg "$bin/pg_ctl" -D "$dir/pgdata" -m fast -w -t 60 stop >/dev/null
+}
+
+cmd_resume() {
+    local dir=$1 bin
+    [ -e "$dir/$MARKER" ] || die "$dir was not made by '$0 start'"
+    bin=$(find_bindir)
+    cd "$dir"
+    # The server inherits our descriptors: keep them off the caller's pipes, or its reader never sees EOF.
+    as_pg "$bin/pg_ctl" -D "$dir/pgdata" -l "$dir/pg.log" -w -t 60 -o "$(cat "$dir/options")" start >"$dir/pg_ctl.log" 2>&1
+}
+
 [ "$#" -ge 1 ] || usage
 case "$1" in
     start) [ "$#" -eq 2 ] || usage; cmd_start "$2" ;;
     stop) [ "$#" -eq 2 ] || usage; cmd_stop "$2" ;;
+    pause) [ "$#" -eq 2 ] || usage; cmd_pause "$2" ;;
+    resume) [ "$#" -eq 2 ] || usage; cmd_resume "$2" ;;
     bindir) [ "$#" -eq 1 ] || usage; find_bindir ;;
     *) usage ;;
 esac

@@ -4,6 +4,8 @@ import Logging
 
 /// One durable-append run: many concurrent appenders, each appending one event at a time.
 struct AppendBenchmark {
+    /// How the progress line names the run.
+    var name: String
     var appenders: Int
     var events: Int
     var configuration = LMDBEventLog.Configuration()
@@ -12,7 +14,7 @@ struct AppendBenchmark {
         var events: Int
         var seconds: Double
         var latency: LatencySummary
-        /// Commits as counted from the writer's clock reads (see `CountingClock`).
+        /// Commits the log reported (`addCommitObserver`); all of them happen before `close` returns.
         var commits: Int
 
         var eventsPerSecond: Double { Double(events) / seconds }
@@ -21,11 +23,14 @@ struct AppendBenchmark {
 
     /// Appends into a fresh log in `directory` and closes it; the log stays on disk for replay.
     func run(directory: String) async throws -> Result {
-        let counter = CountingClock()
         let log = try LMDBEventLog(
-            directory: directory, configuration: configuration, clock: counter.clock, logger: Self.silentLogger)
-        // Opening reads no clock, but count from here in case that changes.
-        let commitsBefore = counter.readCount
+            directory: directory,
+            configuration: configuration,
+            clock: SystemClocks.realtime,
+            logger: Self.silentLogger
+        )
+        let commits = CommitCounter()
+        commits.observe(log)
         let start = SystemClocks.monotonicNanoseconds()
         let latencies: [UInt64]
         do {
@@ -35,11 +40,14 @@ struct AppendBenchmark {
             throw error
         }
         let elapsed = SystemClocks.monotonicNanoseconds() - start
-        let commits = counter.readCount - commitsBefore
         await log.close()
         precondition(latencies.count == events, "\(latencies.count) acks for \(events) events")
         return Result(
-            events: events, seconds: Double(elapsed) / 1e9, latency: LatencySummary(latencies), commits: commits)
+            events: events,
+            seconds: Double(elapsed) / 1e9,
+            latency: LatencySummary(latencies),
+            commits: commits.count
+        )
     }
 
     /// Runs every appender as its own task; returns every append's latency in nanoseconds.
@@ -62,6 +70,8 @@ struct AppendBenchmark {
         var latencies: [UInt64] = []
         latencies.reserveCapacity(count)
         for index in 0..<count {
+            // A failed sibling cancels the group; stop instead of appending the rest of the share.
+            try Task.checkCancellation()
             let entry = Workload.entry(appender: appender, index: index)
             let sent = SystemClocks.monotonicNanoseconds()
             _ = try await log.append(entry)

@@ -26,7 +26,9 @@ struct BenchReport {
             lines.append(title)
             for row in rows {
                 let result = row.met.map { $0 ? "PASS" : "MISS" } ?? ""
-                let cells = [pad("  " + row.measure, widths.0), pad(row.figure, widths.1), pad(row.goal, widths.2), result]
+                let cells = [
+                    pad("  " + row.measure, widths.0), pad(row.figure, widths.1), pad(row.goal, widths.2), result,
+                ]
                 lines.append(cells.joined(separator: "  ").trailingSpacesRemoved)
             }
         }

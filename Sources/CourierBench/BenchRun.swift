@@ -7,38 +7,45 @@ struct BenchFigures {
     var fsyncPerEvent: AppendBenchmark.Result
     /// Opening the group-commit log again: what a restarting node pays before replay.
     var reopenSeconds: Double
-    var replay: [ReplayBenchmark.Depth: ReplayBenchmark.Result]
+    var replay: ReplayResults
+
+    typealias ReplayResults = [ReplayBenchmark.Depth: ReplayBenchmark.Result]
 }
 
 enum BenchRun {
     static func measure(options: BenchOptions, in run: RunDirectory) async throws -> BenchFigures {
         let groupDirectory = run.logDirectory("group-commit-64")
         let group64 = try await append(
-            "group commit, 64 appenders", AppendBenchmark(appenders: 64, events: options.groupCommitEvents),
-            directory: groupDirectory)
+            AppendBenchmark(name: "group commit, 64 appenders", appenders: 64, events: options.groupCommitEvents),
+            directory: groupDirectory
+        )
         let group1024 = try await append(
-            "group commit, 1024 appenders", AppendBenchmark(appenders: 1024, events: options.groupCommitEvents),
-            directory: run.logDirectory("group-commit-1024"))
+            AppendBenchmark(name: "group commit, 1024 appenders", appenders: 1024, events: options.groupCommitEvents),
+            directory: run.logDirectory("group-commit-1024")
+        )
         let fsync = try await append(
-            "one fsync per event, 64 appenders", fsyncPerEventBenchmark(events: options.fsyncPerEventEvents),
-            directory: run.logDirectory("fsync-per-event"))
+            fsyncPerEventBenchmark(events: options.fsyncPerEventEvents),
+            directory: run.logDirectory("fsync-per-event")
+        )
         let (reopenSeconds, replay) = try await replayAll(directory: groupDirectory)
         return BenchFigures(
-            groupCommit64: group64, groupCommit1024: group1024, fsyncPerEvent: fsync, reopenSeconds: reopenSeconds,
-            replay: replay)
+            groupCommit64: group64,
+            groupCommit1024: group1024,
+            fsyncPerEvent: fsync,
+            reopenSeconds: reopenSeconds,
+            replay: replay
+        )
     }
 
     /// The baseline: a batch limit of one event makes the same writer commit and sync every event.
     private static func fsyncPerEventBenchmark(events: Int) -> AppendBenchmark {
-        var benchmark = AppendBenchmark(appenders: 64, events: events)
+        var benchmark = AppendBenchmark(name: "one fsync per event, 64 appenders", appenders: 64, events: events)
         benchmark.configuration.maximumBatchEvents = 1
         return benchmark
     }
 
-    private static func append(_ name: String, _ benchmark: AppendBenchmark, directory: String) async throws
-        -> AppendBenchmark.Result
-    {
-        printError("courier-bench: \(name), \(Format.count(Double(benchmark.events))) events …")
+    private static func append(_ benchmark: AppendBenchmark, directory: String) async throws -> AppendBenchmark.Result {
+        printError("courier-bench: \(benchmark.name), \(Format.count(Double(benchmark.events))) events …")
         let result = try await benchmark.run(directory: directory)
         printError("courier-bench:   \(Format.count(result.eventsPerSecond)) events/s")
         return result
@@ -46,16 +53,16 @@ enum BenchRun {
 
     /// Reopens the group-commit log as a restarting node does (its idle writer thread costs nothing)
     /// and replays it at each depth.
-    private static func replayAll(directory: String) async throws
-        -> (Double, [ReplayBenchmark.Depth: ReplayBenchmark.Result])
-    {
+    private static func replayAll(directory: String) async throws -> (Double, BenchFigures.ReplayResults) {
         printError("courier-bench: replay …")
         let start = SystemClocks.monotonicNanoseconds()
         let log = try LMDBEventLog(
-            directory: directory, clock: SystemClocks.realtime,
-            logger: AppendBenchmark.silentLogger)
+            directory: directory,
+            clock: SystemClocks.realtime,
+            logger: AppendBenchmark.silentLogger
+        )
         let reopenSeconds = Double(SystemClocks.monotonicNanoseconds() - start) / 1e9
-        var results: [ReplayBenchmark.Depth: ReplayBenchmark.Result] = [:]
+        var results: BenchFigures.ReplayResults = [:]
         do {
             for depth in ReplayBenchmark.Depth.allCases {
                 results[depth] = try ReplayBenchmark.run(log: log, depth: depth)

@@ -54,7 +54,10 @@ struct ReplayBenchmark {
                 total += 1
             }
             // Keep the work observable so the optimizer cannot drop it.
-            precondition(depth != .shardState || state.appliedSeq == stream.lastSeq, "shard \(stream.shard) replay stopped short")
+            precondition(
+                depth != .shardState || state.appliedSeq == stream.lastSeq,
+                "shard \(stream.shard) replay stopped short"
+            )
             precondition(depth != .events || decoded > 0 || stream.lastSeq == 0, "no events decoded")
         }
         return total

@@ -1,4 +1,5 @@
 import CourierCore
+import CourierLog
 import Glibc
 import Synchronization
 
@@ -19,20 +20,15 @@ enum SystemClocks {
     }
 }
 
-/// A realtime clock that counts how often the log reads it.
-///
-/// The log exposes no commit counter, but its writer reads the clock exactly once per commit
-/// (`LMDBEventLog.commit`), so reads ≈ commits and events / reads ≈ the average group-commit batch.
-/// If the log starts reading the clock elsewhere, this figure becomes an upper bound on commits.
-final class CountingClock: Sendable {
-    private let reads = Atomic<Int>(0)
+/// Counts the log's commits, so that events / commits gives the average group-commit batch.
+final class CommitCounter: Sendable {
+    private let commits = Atomic<Int>(0)
 
-    var readCount: Int { reads.load(ordering: .relaxed) }
+    var count: Int { commits.load(ordering: .relaxed) }
 
-    var clock: @Sendable () -> Timestamp {
-        { [self] in
-            reads.add(1, ordering: .relaxed)
-            return SystemClocks.realtime()
-        }
+    /// Counts every commit of `log` from now on; the observer runs on the writer thread, so it only
+    /// bumps an atomic.
+    func observe(_ log: LMDBEventLog) {
+        log.addCommitObserver { [self] in commits.add(1, ordering: .relaxed) }
     }
 }

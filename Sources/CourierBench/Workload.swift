@@ -17,7 +17,11 @@ enum Workload {
     static func entry(appender: Int, index: Int) -> LogEntry {
         let recipient = 16_315_550_000 + (appender * 7_919 + index) % 10_000
         let event = SendEvent(
-            messageID: "wamid.bench-\(appender)-\(index)", to: String(recipient), type: "text", content: textContent)
+            messageID: "wamid.bench-\(appender)-\(index)",
+            to: String(recipient),
+            type: "text",
+            content: textContent
+        )
         let shard = UInt16((appender + index) % shardCount)
         return LogEntry(shard: shard, epoch: epoch, kind: .send, payload: event.encoded())
     }

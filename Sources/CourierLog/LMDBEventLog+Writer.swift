@@ -125,6 +125,7 @@ extension LMDBEventLog {
             }
         }
         for (item, itemPositions) in zip(batch, positions) { item.continuation.resume(returning: itemPositions) }
+        for observer in commitObservers.withLock({ $0 }) { observer() }
         if let environment = writer.active, environment.info().usedBytes >= configuration.segmentSizeBytes {
             sealActiveSegment()
         }

@@ -36,6 +36,7 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
     let queue = Mutex(Queue())
     let wake = DispatchSemaphore(value: 0)
     var writer: WriterState
+    let commitObservers = Mutex<[@Sendable () -> Void]>([])
 
     struct Tail: Hashable {
         var seq: UInt64
@@ -102,7 +103,7 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         state = Mutex(State(segments: segments, tails: tails))
         if !configuration.readOnly {
             let thread = Thread { [self] in runWriter() }
-            thread.name = "courier-log-writer"
+            thread.name = "courier-logw"  // Linux keeps at most 15 characters
             thread.start()
         }
     }
@@ -153,6 +154,11 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
             }
         }
         return records
+    }
+
+    /// Calls `observer` on the writer thread after every commit (keep it short: it delays the next batch).
+    public func addCommitObserver(_ observer: @escaping @Sendable () -> Void) {
+        commitObservers.withLock { $0.append(observer) }
     }
 
     public func lastSeq(shard: UInt16) -> UInt64 {

@@ -53,33 +53,46 @@ public enum SendValidation {
         case nil, .null?:
             problems.append(APIProblem(code: 1008, details: "\(type) is required"))
         case let value?:
-            content = value
-            problems += validateContent(type: type, value)
+            // Validated as normalized, so the stored content is exactly what was checked.
+            content = normalizedContent(type: type, value)
+            problems += validateContent(type: type, content)
         }
         guard problems.isEmpty, let waID else { return .failure(ValidationFailure(problems)) }
         return .success(ValidatedSend(to: waID, type: type, content: content.serialized()))
     }
 
+    /// The type object in the one shape the rest of Courier reads (api.md §1.5 leniencies resolved).
+    static func normalizedContent(type: String, _ value: JSONValue) -> JSONValue {
+        type == "template" ? normalizedTemplate(value) : value
+    }
+
+    /// The problems of the type object of a `type` send (api.md §6.1), at most 10.
+    ///
+    /// Only what the body alone decides: media ids (1006) and media providers need state and are
+    /// checked where the send is handled. Members the spec does not name are ignored.
     static func validateContent(type: String, _ value: JSONValue) -> [APIProblem] {
-        var problems: [APIProblem] = []
-        guard case .object(let object) = value else {
-            return [APIProblem(code: 1009, details: "\(type) must be an object, not \(value.typeName)")]
-        }
+        var checker = Checker()
         switch type {
-        case "text":
-            switch object["body"] {
-            case nil, .null?: problems.append(APIProblem(code: 1008, details: "text.body is required"))
-            case .string(let body)?:
-                let length = body.unicodeScalars.count
-                if length == 0 { problems.append(APIProblem(code: 1009, details: "text.body must not be empty")) }
-                if length > 4096 { problems.append(APIProblem(code: 1001, details: "text.body is longer than 4096 characters")) }
-            case let other?: problems.append(APIProblem(code: 1009, details: "text.body must be a string, not \(other.typeName)"))
-            }
+        case "text": checker.text(value, at: type)
+        case "image", "video", "document", "audio", "sticker": checker.media(value, kind: type, at: type)
+        case "location": checker.location(value, at: type)
+        case "contacts": checker.contacts(value, at: type)
+        case "template": checker.template(value, at: type)
+        case "interactive": checker.interactive(value, at: type)
         default:
-            // The other types are validated by the full API (issue: /v1 API); accepted as given until then.
-            break
+            // `validate` only passes types of `messageTypes`; a new type without rules is refused, not accepted.
+            assertionFailure("no validation for message type \(type)")
+            checker.report(1009, "type \(type) is not supported")
         }
-        return problems
+        return checker.problems
+    }
+}
+
+extension SendValidation.Checker {
+    /// `text: {body}`: 1–4096 characters, longer is 1001 `Message too long`.
+    mutating func text(_ value: JSONValue, at path: String) {
+        guard let text = object(value, at: path) else { return }
+        _ = string(text["body"], at: "\(path).body", length: 1...4096, tooLongCode: 1001)
     }
 }
 

@@ -1,0 +1,158 @@
+import CourierCore
+import CourierLog
+import Foundation
+
+/// One connected stretch of replication: the connection, the watermarks PostgreSQL reported, and
+/// the streams that stopped. Lives on the replicator thread only; a connection error ends it.
+final class ReplicationSession {
+    private let replicator: Replicator
+    private let connection: PGConnection
+    private var watermarks: [UInt16: UInt64] = [:]
+    private var stopped: [UInt16: String] = [:]
+
+    init(replicator: Replicator) throws {
+        self.replicator = replicator
+        connection = try PGConnection(url: replicator.database.connectionString)
+        try connection.execute("CREATE TEMP TABLE events_stage (LIKE events) ON COMMIT DELETE ROWS")
+        try connection.execute("CREATE TEMP TABLE messages_stage (LIKE messages) ON COMMIT DELETE ROWS")
+        // Resume from PostgreSQL's watermarks: they were committed with the rows they cover.
+        let rows = try connection.execute("SELECT shard, replicated_seq FROM stream_watermarks")
+        for row in rows.rows {
+            guard let shard = row[0].flatMap({ UInt16($0) }), let seq = row[1].flatMap({ UInt64($0) }) else { continue }
+            watermarks[shard] = seq
+            replicator.waiters.advance(shard: shard, to: seq)
+        }
+        let divergent = try connection.execute(
+            "SELECT DISTINCT shard FROM divergences WHERE node_key = $1", [replicator.configuration.nodeKey])
+        for row in divergent.rows {
+            if let shard = row[0].flatMap({ UInt16($0) }) { stop(shard, reason: "divergent record recorded earlier") }
+        }
+    }
+
+    /// Ships one batch per stream that is behind; returns whether anything was shipped.
+    func shipPending() throws -> Bool {
+        var shipped = false
+        for stream in replicator.log.streams() where stopped[stream.shard] == nil {
+            let watermark = watermarks[stream.shard] ?? 0
+            guard stream.lastSeq > watermark else { continue }
+            var records = try replicator.log.read(
+                shard: stream.shard, fromSeq: watermark + 1, limit: replicator.configuration.maximumBatchRecords)
+            guard let first = records.first, first.seq == watermark + 1 else {
+                stop(stream.shard, reason: "the local log no longer holds seq \(watermark + 1) of stream \(stream.shard)")
+                continue
+            }
+            var bytes = 0
+            records = Array(records.prefix { record in
+                bytes += record.encodedCount
+                return bytes <= replicator.configuration.maximumBatchBytes || record.seq == first.seq
+            })
+            try ship(shard: stream.shard, records: records)
+            shipped = true
+        }
+        updateStatus()
+        return shipped
+    }
+
+    private func ship(shard: UInt16, records: [Record]) throws {
+        let last = records[records.count - 1]
+        try connection.execute("BEGIN")
+        do {
+            if let reason = try fence(shard: shard, records: records) {
+                try connection.execute("ROLLBACK")
+                stop(shard, reason: reason)
+                return
+            }
+            let checksums = records.map { Int64($0.checksum) }
+            try connection.copyIn("COPY events_stage FROM STDIN (FORMAT binary)", data: Self.eventRows(records, checksums: checksums))
+            try connection.execute("INSERT INTO events SELECT * FROM events_stage ON CONFLICT (shard, seq) DO NOTHING")
+            let divergent = try connection.execute(
+                """
+                SELECT s.seq, s.checksum, e.checksum FROM events_stage s
+                JOIN events e ON e.shard = s.shard AND e.seq = s.seq
+                WHERE e.checksum <> s.checksum ORDER BY s.seq LIMIT 1
+                """)
+            if let row = divergent.rows.first {
+                try connection.execute("ROLLBACK")
+                try recordDivergence(shard: shard, row: row)
+                return
+            }
+            try MessageProjection.apply(records, connection: connection)
+            try connection.execute(
+                """
+                INSERT INTO stream_watermarks (shard, replicated_seq, replicated_time_us, node_key)
+                VALUES ($1, $2, $3, $4)
+                ON CONFLICT (shard) DO UPDATE SET
+                    replicated_seq = GREATEST(stream_watermarks.replicated_seq, EXCLUDED.replicated_seq),
+                    replicated_time_us = EXCLUDED.replicated_time_us, node_key = EXCLUDED.node_key, updated_at = now()
+                """,
+                [String(shard), String(last.seq), String(last.timestamp.microseconds), replicator.configuration.nodeKey])
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")  // a dropped connection rolls back on the server anyway
+            throw error
+        }
+        watermarks[shard] = last.seq
+        replicator.waiters.advance(shard: shard, to: last.seq)
+        replicator.statusBox.withLock { status in
+            status.shippedRecords += UInt64(records.count)
+            status.shippedBatches += 1
+        }
+    }
+
+    /// The shard map's epoch must equal the records' (eventlog.md §6 "Fenced"); a stream this node is
+    /// the first to write is claimed at its records' epoch. Returns why shipping must stop, or nil.
+    private func fence(shard: UInt16, records: [Record]) throws -> String? {
+        let rows = try connection.execute("SELECT epoch FROM shard_map WHERE shard = $1 FOR SHARE", [String(shard)])
+        var mapEpoch = rows.rows.first?[0].flatMap { UInt64($0) }
+        if mapEpoch == nil {
+            try connection.execute(
+                "INSERT INTO shard_map (shard, epoch, owner, shard_count) VALUES ($1, $2, $3, $4) ON CONFLICT (shard) DO NOTHING",
+                [String(shard), String(records[0].epoch), replicator.configuration.nodeKey, String(replicator.configuration.shardCount)])
+            mapEpoch = try connection.execute("SELECT epoch FROM shard_map WHERE shard = $1 FOR SHARE", [String(shard)])
+                .rows.first?[0].flatMap { UInt64($0) }
+        }
+        guard let mapEpoch else { return "stream \(shard) has no shard map entry" }
+        if let stale = records.first(where: { $0.epoch != mapEpoch }) {
+            return "fenced: stream \(shard) seq \(stale.seq) has epoch \(stale.epoch), the shard map has \(mapEpoch)"
+        }
+        return nil
+    }
+
+    private func recordDivergence(shard: UInt16, row: [String?]) throws {
+        let seq = row[0] ?? "?"
+        try connection.execute(
+            """
+            INSERT INTO divergences (shard, seq, node_key, local_checksum, stored_checksum)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+            """,
+            [String(shard), seq, replicator.configuration.nodeKey, row[1], row[2]])
+        replicator.logger.error(
+            "divergent record: replication of the stream stopped",
+            metadata: ["shard.id": "\(shard)", "log.seq": "\(seq)"])
+        stop(shard, reason: "divergent record at shard \(shard) seq \(seq): PostgreSQL holds another checksum")
+    }
+
+    private func stop(_ shard: UInt16, reason: String) {
+        stopped[shard] = reason
+        replicator.waiters.stop(shard: shard, reason: reason)
+    }
+
+    private func updateStatus() {
+        replicator.refreshStatus(watermarks: watermarks, stopped: stopped)
+    }
+
+    static func eventRows(_ records: [Record], checksums: [Int64]) -> [UInt8] {
+        var writer = BinaryCopyWriter(capacity: records.reduce(64) { $0 + $1.payload.count + 64 })
+        for (record, checksum) in zip(records, checksums) {
+            writer.beginRow(fields: 7)
+            writer.int32(Int32(record.shard))
+            writer.int64(Int64(record.seq))
+            writer.int64(Int64(record.epoch))
+            writer.int64(record.timestamp.microseconds)
+            writer.int16(Int16(bitPattern: record.kindCode))
+            writer.bytea(record.payload)
+            writer.int64(checksum)
+        }
+        return writer.finished()
+    }
+}
