@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "courier", targets: ["courier"]),
         .executable(name: "courier-bench", targets: ["CourierBench"]),
+        .executable(name: "courier-ceiling", targets: ["CourierCeiling"]),
         .library(name: "CourierTesting", targets: ["CourierTesting"]),
     ],
     dependencies: [
@@ -65,7 +66,7 @@ let package = Package(
         .target(
             name: "CourierApp",
             dependencies: [
-                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP",
+                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP", "CourierStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +96,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "CourierCeiling",
+            dependencies: [
+                "CourierCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CourierCoreTests", dependencies: ["CourierCore", "CourierTesting"]),
         .testTarget(name: "CourierLogTests", dependencies: ["CourierLog", "CourierCore", "CourierTesting"]),
         .testTarget(
@@ -108,7 +117,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "CourierAppTests", dependencies: ["CourierApp", "CourierTesting"]),
+        .testTarget(
+            name: "CourierAppTests",
+            dependencies: ["CourierApp", "CourierTesting", "CourierCore", "CourierLog", "CourierShards", "CourierStore"]
+        ),
         .testTarget(name: "CourierCryptoTests", dependencies: ["CourierCrypto"]),
         .testTarget(name: "CourierStoreTests", dependencies: ["CourierStore", "CourierCore", "CourierLog", "CourierTesting"]),
     ]

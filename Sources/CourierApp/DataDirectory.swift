@@ -12,6 +12,8 @@ public struct DataDirectory: Sendable {
 
     public var logPath: String { path + "/log" }
     public var markerPath: String { path + "/" + Self.markerName }
+    /// The replicator's last reported watermarks and lag, for `courier log list|stats` beside or after a node.
+    public var replicationStatusPath: String { path + "/replication.json" }
 
     /// Opens an existing data directory, read-only: for `courier log`.
     public static func openExisting(_ path: String) throws -> DataDirectory {

@@ -2,6 +2,8 @@ import CourierCore
 import CourierHTTP
 import CourierLog
 import CourierShards
+import CourierStore
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,6 +15,8 @@ public struct Node: Sendable {
     public let log: LMDBEventLog
     public let shards: ShardDirectory
     public let nodeKey: String
+    /// The replicator, when PostgreSQL is configured.
+    public let replicator: Replicator?
     /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
     /// drains before the log flushes and closes.
     public let services: [any Service]
@@ -43,6 +47,20 @@ public struct Node: Sendable {
         let shardCount = try await ShardMap.restoreOrAssign(log: log, nodeKey: nodeKey)
         var shardConfiguration = ShardActor.Configuration()
         shardConfiguration.queueLimit = configuration.shardQueueLimit
+        var services: [any Service] = [LogService(log: log)]
+        var startedReplicator: Replicator? = nil
+        if let database = configuration.database {
+            let replicator = try await startReplication(
+                database: database, log: log, nodeKey: nodeKey, shardCount: shardCount, clock: clock, logger: logger)
+            if configuration.replicationAck == .replicated {
+                let timeout = configuration.replicationAckTimeout
+                shardConfiguration.acknowledgement = { position in
+                    try await replicator.waitReplicated(shard: position.shard, seq: position.seq, timeout: timeout)
+                }
+            }
+            services.append(ReplicationService(replicator: replicator, statusPath: dataDirectory.replicationStatusPath, nodeKey: nodeKey))
+            startedReplicator = replicator
+        }
         let shards = ShardDirectory(
             shardCount: shardCount, log: log, epoch: 1, configuration: shardConfiguration, logger: logger)
         let replayed = try await shards.replayAll()
@@ -58,8 +76,41 @@ public struct Node: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         return Node(
-            dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey,
-            services: [LogService(log: log), application])
+            dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, replicator: startedReplicator,
+            services: services + [application])
+    }
+
+    /// Applies pending migrations (a single node does it at start, operations.md §3.1), then starts
+    /// the replicator, woken by every local commit.
+    static func startReplication(
+        database: DatabaseConfiguration, log: LMDBEventLog, nodeKey: String, shardCount: Int,
+        clock: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) async throws -> Replicator {
+        let migrated: Result<[Int], StoreError> = await Task.detached {
+            // libpq blocks: keep it off the cooperative pool's hot threads with a detached task.
+            do {
+                let connection = try DatabaseBootstrap.connect(database) { message in
+                    logger.warning("waiting for PostgreSQL", metadata: ["db": "\(database.displayName)", "error": "\(message)"])
+                }
+                return .success(try Migrator().upgrade(connection) { line in logger.info("\(line)") })
+            } catch let error as StoreError {
+                return .failure(error)
+            } catch {
+                return .failure(StoreError(.connection, "\(error)"))
+            }
+        }.value
+        switch migrated {
+        case .success(let applied):
+            logger.info("database ready", metadata: ["db": "\(database.displayName)", "db.migrations.applied": "\(applied.count)"])
+        case .failure(let error):
+            throw AppError("PostgreSQL \(database.displayName): \(error.message)", exitCode: error.code == .schemaTooNew ? 3 : 2)
+        }
+        var replication = Replicator.Configuration(nodeKey: nodeKey)
+        replication.shardCount = shardCount
+        let replicator = Replicator(log: log, database: database, configuration: replication, clock: clock, logger: logger)
+        log.addCommitObserver { replicator.wake() }
+        replicator.start()
+        return replicator
     }
 }
 

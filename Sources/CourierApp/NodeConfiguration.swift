@@ -1,4 +1,5 @@
 import CourierLog
+import CourierStore
 
 /// Everything a node needs to start, parsed by `courier` from flags and environment (operations.md §1).
 public struct NodeConfiguration: Sendable {
@@ -23,6 +24,20 @@ public struct NodeConfiguration: Sendable {
     public var shardQueueLimit: Int = 10_000
     /// `COURIER_BODY_LIMIT_BYTES`.
     public var bodyLimitBytes: Int = 1 << 20
+
+    /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.
+    public var database: DatabaseConfiguration? = nil
+    /// `COURIER_REPLICATION_ACK`: `replicated` by default with PostgreSQL, else `local`.
+    public var replicationAck: ReplicationAck = .local
+    /// `COURIER_REPLICATION_ACK_TIMEOUT_MS`: wait for PostgreSQL before 503/1023.
+    public var replicationAckTimeout: Duration = .milliseconds(5000)
+
+    public enum ReplicationAck: String, CaseIterable, Sendable {
+        /// 201 after the local fsync.
+        case local
+        /// 201 only after PostgreSQL committed the event too.
+        case replicated
+    }
 
     public init() {}
 

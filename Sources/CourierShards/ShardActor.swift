@@ -8,6 +8,9 @@ public actor ShardActor {
     public struct Configuration: Sendable {
         /// Appends pending on this shard before sends get 503/1016 (`COURIER_SHARD_QUEUE_LIMIT`).
         public var queueLimit: Int = 10_000
+        /// Awaited after the local commit, before the caller hears success: in
+        /// `replication_ack=replicated` mode it waits for PostgreSQL (eventlog.md §3). nil: `local`.
+        public var acknowledgement: (@Sendable (LogPosition) async throws -> Void)? = nil
 
         public init() {}
     }
@@ -97,6 +100,13 @@ public actor ShardActor {
         reorder[position.seq] = Record(
             shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: event.kind, payload: payload)
         try applyReadyRecords()
+        if let acknowledgement = configuration.acknowledgement {
+            do {
+                try await acknowledgement(position)
+            } catch {
+                throw ShardError(.notReplicated, "PostgreSQL did not confirm shard \(shard) seq \(position.seq) in time")
+            }
+        }
     }
 
     private func applyReadyRecords() throws {

@@ -7,6 +7,9 @@ public struct ShardError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let overloaded = Code(name: "overloaded")
         /// The log failed to make the event durable; nothing was acknowledged.
         public static let storage = Code(name: "storage")
+        /// `replication_ack=replicated` and PostgreSQL did not confirm in time: the outcome is unknown
+        /// to the caller (api.md §6.1: 503, 1023); the event is durable locally and may still go out.
+        public static let notReplicated = Code(name: "notReplicated")
         /// The node is shutting down.
         public static let stopped = Code(name: "stopped")
     }

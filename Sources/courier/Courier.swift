@@ -45,10 +45,26 @@ struct DB: AsyncParsableCommand {
         commandName: "db", abstract: "PostgreSQL schema tools.", subcommands: [Upgrade.self])
 
     struct Upgrade: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Apply missing migrations (not in this build yet).")
+        static let configuration = CommandConfiguration(
+            abstract: "Apply missing schema migrations (exit 0 ok, 1 failed, 2 configuration, 3 database newer, 4 unreachable).")
 
-        func run() async throws {
-            throw AppError("courier db upgrade is not in this build yet: PostgreSQL replication is still to come")
+        @Option(name: .customLong("db-url"), help: "PostgreSQL URL (COURIER_DB_URL), instead of WA_DB_*.")
+        var dbURL: String?
+
+        func run() async throws { try await Self.perform(dbURL: dbURL) }
+
+        static func perform(dbURL: String?) async throws {
+            let exitOnSuccess = try Environment.flag("EXIT_ON_SUCCESS", default: true)
+            let database = try Environment.database(url: dbURL)
+            let code = DatabaseUpgrade.run(database) { line in writeLine(line) }
+            guard code == 0 else { throw ExitCode(code) }
+            if !exitOnSuccess {
+                // Orchestrators restart any exited container: stay up idle until SIGTERM (operations.md §1.1).
+                writeLine("EXIT_ON_SUCCESS=false: staying up until SIGTERM")
+                signal(SIGTERM) { _ in Foundation.exit(0) }
+                signal(SIGINT) { _ in Foundation.exit(0) }
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            }
         }
     }
 }

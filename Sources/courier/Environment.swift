@@ -1,4 +1,5 @@
 import CourierApp
+import CourierStore
 import Foundation
 
 /// The only reader of the process environment (operations.md §1): flag > environment > default.
@@ -24,6 +25,15 @@ enum Environment {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
         default: throw AppError("\(name) must be 1/0 or true/false, not '\(text)'")
+        }
+    }
+
+    /// PostgreSQL from `--db-url`, `COURIER_DB_URL` or `WA_DB_*`; nil when none is set.
+    static func database(url: String?) throws -> DatabaseConfiguration? {
+        do {
+            return try DatabaseConfiguration.from(variables: values, url: url)
+        } catch let error as StoreError {
+            throw AppError(error.message)
         }
     }
 

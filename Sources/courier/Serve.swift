@@ -16,7 +16,22 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Data directory (COURIER_DATA_DIR), default ./data.")
     var dataDir: String?
 
+    @Option(name: .customLong("db-url"), help: "PostgreSQL URL (COURIER_DB_URL), instead of WA_DB_*.")
+    var dbURL: String?
+
+    @Flag(help: "Serve HTTPS (COURIER_TLS); not in this build yet.")
+    var tls = false
+
     func run() async throws {
+        if try Environment.flag("WA_DB_UPGRADE", default: false) {
+            // The original's upgrade container ran the same image with WA_DB_UPGRADE=1.
+            try await DB.Upgrade.perform(dbURL: dbURL)
+            return
+        }
+        let tlsRequested = try tls || Environment.flag("COURIER_TLS", default: false)
+        if tlsRequested {
+            throw AppError("--tls is not in this build yet; serve plain HTTP on loopback or put a TLS proxy in front")
+        }
         let configuration = try nodeConfiguration()
         let logger = try Self.bootstrapLogging()
         let node = try await CourierApp.Node.build(configuration: configuration, logger: logger, onListening: { port in
@@ -49,6 +64,17 @@ struct Serve: AsyncParsableCommand {
             "COURIER_LOG_SEGMENT_BYTES", default: 64 << 20, range: (1 << 20)...(1 << 34))
         configuration.shardQueueLimit = try Environment.integer("COURIER_SHARD_QUEUE_LIMIT", default: 10_000, range: 1...10_000_000)
         configuration.bodyLimitBytes = try Environment.integer("COURIER_BODY_LIMIT_BYTES", default: 1 << 20, range: 1024...(64 << 20))
+        configuration.database = try Environment.database(url: dbURL)
+        let ackText = Environment.string("COURIER_REPLICATION_ACK") ?? (configuration.database == nil ? "local" : "replicated")
+        guard let ack = NodeConfiguration.ReplicationAck(rawValue: ackText) else {
+            throw AppError("COURIER_REPLICATION_ACK must be local or replicated, not '\(ackText)'")
+        }
+        if ack == .replicated && configuration.database == nil {
+            throw AppError("COURIER_REPLICATION_ACK=replicated needs PostgreSQL: set WA_DB_HOSTNAME or --db-url")
+        }
+        configuration.replicationAck = ack
+        configuration.replicationAckTimeout = .milliseconds(
+            try Environment.integer("COURIER_REPLICATION_ACK_TIMEOUT_MS", default: 5000, range: 1...600_000))
         return configuration
     }
 

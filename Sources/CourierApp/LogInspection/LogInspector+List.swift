@@ -12,6 +12,7 @@ extension LogInspector {
     public func list(_ options: ListOptions) {
         let segments = log.segments()
         let streams = log.streams()
+        let replication = self.replication
         if options.json {
             let value: JSONValue = [
                 "node_id": .string(dataDirectory.nodeID), "data_dir": .string(dataDirectory.path),
@@ -21,10 +22,12 @@ extension LogInspector {
                     [
                         "stream": .string(Self.streamName(stream.shard)), "epoch": .integer(Int64(stream.epoch)),
                         "first_seq": .integer(Int64(stream.firstSeq)), "last_seq": .integer(Int64(stream.lastSeq)),
-                        "snapshot_seq": .null, "replicated_seq": .null, "bytes": .integer(Int64(stream.bytes)),
+                        "snapshot_seq": .null,
+                        "replicated_seq": replication?.streams[stream.shard].map { .integer(Int64($0.replicatedSeq)) } ?? .null, "bytes": .integer(Int64(stream.bytes)),
                     ]
                 }),
-                "archive": .integer(0), "divergent": .array([]),
+                "archive": .integer(0),
+                "divergent": .array((replication?.streams ?? [:]).compactMap { $0.value.stopped.map { JSONValue.string($0) } }),
             ]
             output(value.serializedString)
             return
@@ -40,7 +43,8 @@ extension LogInspector {
             output(
                 padded(Self.streamName(stream.shard), 9) + padded(String(stream.epoch), 7)
                     + padded(String(stream.firstSeq), 11) + padded(String(stream.lastSeq), 11) + padded("-", 11)
-                    + padded("-", 13) + formatBytes(stream.bytes))
+                    + padded(replication?.streams[stream.shard].map { String($0.replicatedSeq) } ?? "-", 13)
+                    + formatBytes(stream.bytes))
         }
         if options.segments {
             output("")
@@ -56,7 +60,8 @@ extension LogInspector {
                         + ranges.joined(separator: " "))
             }
         }
-        output("divergent: none")
+        let stopped = (replication?.streams ?? [:]).sorted { $0.key < $1.key }.compactMap { $0.value.stopped }
+        output("divergent: " + (stopped.isEmpty ? "none" : stopped.joined(separator: "; ")))
     }
 
     static func segmentJSON(_ segment: LMDBEventLog.SegmentDescription) -> JSONValue {

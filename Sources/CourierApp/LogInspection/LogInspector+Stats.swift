@@ -11,6 +11,7 @@ extension LogInspector {
     /// Per stream: counts per kind, bytes, oldest/newest time, events/s over the last minute of records.
     public func stats(_ options: StatsOptions) throws {
         let segments = log.segments()
+        let replication = self.replication
         for stream in log.streams() where options.shard.map({ $0 == stream.shard }) ?? true {
             var kinds: [UInt16: Int] = [:]
             var oldest: Timestamp? = nil
@@ -48,7 +49,13 @@ extension LogInspector {
                     "kinds": .object(JSONObject(kindCounts.map { (key: $0.0, value: .integer(Int64($0.1))) })),
                     "bytes": ["active": .integer(Int64(active)), "sealed": .integer(Int64(sealed)), "archived": 0, "snapshots": 0],
                     "events_per_second_last_minute": .double(Double(lastMinute) / 60),
-                    "replication": ["configured": false],
+                    "replication": replication.map { record -> JSONValue in
+                        guard let entry = record.streams[stream.shard] else { return ["configured": true, "replicated_seq": .null] }
+                        return [
+                            "configured": true, "replicated_seq": .integer(Int64(entry.replicatedSeq)),
+                            "lag_events": .integer(Int64(entry.lagEvents)), "lag_seconds": .double(entry.lagSeconds),
+                        ]
+                    } ?? ["configured": false],
                     "last_gc": .null,
                 ]
                 output(value.serializedString)
@@ -60,7 +67,13 @@ extension LogInspector {
             output("  " + kindCounts.map { "\($0.0) \($0.1)" }.joined(separator: "  "))
             output("  bytes: active \(formatBytes(active))  sealed \(formatBytes(sealed))  archived 0 B  snapshots 0 B")
             output("  rate: \(String(format1: Double(lastMinute) / 60)) events/s over the last minute of records")
-            output("  replication: not configured")
+            if let entry = replication?.streams[stream.shard] {
+                output(
+                    "  replication: replicated \(entry.replicatedSeq)  lag \(entry.lagEvents) events / \(String(format2: entry.lagSeconds)) s"
+                        + (entry.stopped.map { "  STOPPED: \($0)" } ?? ""))
+            } else {
+                output(replication == nil ? "  replication: not configured" : "  replication: not yet recorded")
+            }
             output("  last gc: none")
         }
     }

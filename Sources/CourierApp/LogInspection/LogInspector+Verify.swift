@@ -135,3 +135,10 @@ extension String {
         self = "\(tenths / 10).\(tenths % 10)"
     }
 }
+
+extension String {
+    init(format2 value: Double) {
+        let hundredths = Int((value * 100).rounded())
+        self = "\(hundredths / 100)." + (hundredths % 100 < 10 ? "0" : "") + "\(hundredths % 100)"
+    }
+}

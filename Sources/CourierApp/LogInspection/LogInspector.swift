@@ -1,5 +1,6 @@
 import CourierCore
 import CourierLog
+import Foundation
 import Logging
 
 /// `courier log …` (eventlog.md §8): read-only inspection of a data dir's event log, on a stopped
@@ -24,6 +25,26 @@ public final class LogInspector {
     }
 
     public func close() async { await log.close() }
+
+    /// What the node's replicator last recorded (`replication.json`): per stream replicated seq and lag.
+    struct ReplicationRecord {
+        var connected: Bool
+        var streams: [UInt16: (replicatedSeq: UInt64, lagEvents: UInt64, lagSeconds: Double, stopped: String?)]
+    }
+
+    var replication: ReplicationRecord? {
+        guard let data = FileManager.default.contents(atPath: dataDirectory.replicationStatusPath),
+            let value = try? JSONParser.parse(Array(data))  // unreadable status: shown as "not recorded"
+        else { return nil }
+        var streams: [UInt16: (replicatedSeq: UInt64, lagEvents: UInt64, lagSeconds: Double, stopped: String?)] = [:]
+        for stream in value["streams"]?.arrayValue ?? [] {
+            guard case .integer(let shard)? = stream["shard"], case .integer(let seq)? = stream["replicated_seq"] else { continue }
+            let lagEvents: UInt64 = if case .integer(let lag)? = stream["lag_events"] { UInt64(max(0, lag)) } else { 0 }
+            let lagSeconds = stream["lag_seconds"].flatMap(LenientValue.double) ?? 0
+            streams[UInt16(truncatingIfNeeded: shard)] = (UInt64(max(0, seq)), lagEvents, lagSeconds, stream["stopped"]?.stringValue)
+        }
+        return ReplicationRecord(connected: value["connected"] == .bool(true), streams: streams)
+    }
 
     static func streamName(_ shard: UInt16) -> String { shard == Record.controlShard ? "control" : String(shard) }
 

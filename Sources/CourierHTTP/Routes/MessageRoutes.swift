@@ -55,6 +55,11 @@ struct MessageRoutes {
         switch error.code {
         case .overloaded: return APIError(1016, "the node is overloaded: \(error.message); retry later", headers: retry)
         case .stopped: return APIError(1011, "the node is shutting down", headers: retry)
+        case .notReplicated:
+            return APIError(
+                1023,
+                "the database did not confirm the message in time; the outcome is unknown and it may still be sent: retry with the same X-Courier-Idempotency-Key",
+                headers: retry)
         default: return APIError(1014, "the message could not be stored; it was not sent", status: .serviceUnavailable, headers: retry)
         }
     }
