@@ -13,7 +13,8 @@ extension LMDBEventLog {
     /// Map size for a segment: room for a full segment plus a maximal batch, twice over; the map is
     /// only address space (the file grows as pages are written), and it still grows on `MDB_MAP_FULL`.
     static func mapSize(_ configuration: Configuration) -> Int {
-        max(2 * (configuration.segmentSizeBytes + 2 * configuration.maximumBatchBytes), 64 << 20)
+        if let size = configuration.initialMapSizeBytes { return size }
+        return max(2 * (configuration.segmentSizeBytes + 2 * configuration.maximumBatchBytes), 64 << 20)
     }
 
     static func createSegment(directory: String, id: UInt64, configuration: Configuration) throws -> SegmentState {

@@ -24,6 +24,9 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         public var minimumFreeBytes: Int = 0
         /// Open for reading only (`courier log`): no writer thread, appends throw.
         public var readOnly: Bool = false
+        /// The LMDB map a new segment starts with; nil derives it from the segment and batch sizes.
+        /// The map doubles on `MDB_MAP_FULL`, so this only matters for tests and tuning.
+        public var initialMapSizeBytes: Int? = nil
 
         public init() {}
     }

@@ -60,3 +60,27 @@ import Testing
         }
     }
 }
+
+@Suite struct LMDBMapGrowthTests {
+    @Test func mapFullGrowsTheMapInsteadOfFailing() async throws {
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        var configuration = LMDBEventLog.Configuration()
+        configuration.initialMapSizeBytes = 256 << 10
+        configuration.segmentSizeBytes = 64 << 20
+        let log = try LMDBEventLog(
+            directory: fixture.logDirectory, configuration: configuration, clock: fixture.clock.function,
+            logger: Logger(label: "test"))
+        // 4 MiB of records into a 256 KiB map: every doubling is exercised, no append fails.
+        for round in 0..<64 {
+            let entries = (0..<16).map { LogEntry(shard: 0, epoch: 1, kind: .send, payload: [UInt8](repeating: UInt8(round), count: 4096 + $0)) }
+            _ = try await log.append(entries)
+        }
+        #expect(log.lastSeq(shard: 0) == 1024)
+        #expect(log.segments().count == 1)
+        let records = try log.read(shard: 0, fromSeq: 1, limit: 2000)
+        #expect(records.count == 1024)
+        #expect(records.last?.payload.count == 4096 + 15)
+        await log.close()
+    }
+}
