@@ -11,6 +11,7 @@ public struct DataDirectory: Sendable {
     public static let formatVersion = 1
 
     public var logPath: String { path + "/log" }
+    public var snapshotsPath: String { path + "/snapshots" }
     public var markerPath: String { path + "/" + Self.markerName }
     /// The replicator's last reported watermarks and lag, for `courier log list|stats` beside or after a node.
     public var replicationStatusPath: String { path + "/replication.json" }

@@ -47,6 +47,8 @@ public struct Node: Sendable {
         let shardCount = try await ShardMap.restoreOrAssign(log: log, nodeKey: nodeKey)
         var shardConfiguration = ShardActor.Configuration()
         shardConfiguration.queueLimit = configuration.shardQueueLimit
+        shardConfiguration.snapshots = SnapshotStore(directory: dataDirectory.snapshotsPath)
+        shardConfiguration.snapshotEveryEvents = UInt64(configuration.snapshotEveryEvents)
         var services: [any Service] = [LogService(log: log)]
         var startedReplicator: Replicator? = nil
         if let database = configuration.database {

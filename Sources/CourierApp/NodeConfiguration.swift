@@ -22,6 +22,8 @@ public struct NodeConfiguration: Sendable {
     public var segmentSizeBytes: Int = 64 << 20
     /// `COURIER_SHARD_QUEUE_LIMIT`.
     public var shardQueueLimit: Int = 10_000
+    /// `COURIER_SNAPSHOT_EVERY_EVENTS`: a shard snapshot every this many events.
+    public var snapshotEveryEvents: Int = 100_000
     /// `COURIER_BODY_LIMIT_BYTES`.
     public var bodyLimitBytes: Int = 1 << 20
 

@@ -96,6 +96,7 @@ extension LMDBEventLog {
         }
         var checksums = [UInt32](repeating: 0, count: records.count)
         var lastKey = writer.lastKey
+        let commitStart = ContinuousClock.now
         do {
             guard let environment = writer.active else { throw LogError(.closed, "the event log is closed") }
             try environment.write { txn in
@@ -110,11 +111,15 @@ extension LMDBEventLog {
                 }
             }
         } catch {
+            metrics.failedCommits.increment()
             logger.error("event log commit failed", metadata: ["error": "\(error)", "log.batch": "\(records.count)"])
             for item in batch { item.continuation.resume(throwing: error) }
             return
         }
         writer.lastKey = lastKey
+        metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
+        metrics.batchEvents.record(records.count)
+        metrics.appendedEvents.increment(by: records.count)
         let activeID = writer.activeID
         state.withLock { state in
             state.tails = tails

@@ -40,6 +40,7 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
     let wake = DispatchSemaphore(value: 0)
     var writer: WriterState
     let commitObservers = Mutex<[@Sendable () -> Void]>([])
+    let metrics = LogMetrics()
 
     struct Tail: Hashable {
         var seq: UInt64

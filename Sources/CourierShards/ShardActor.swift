@@ -11,6 +11,10 @@ public actor ShardActor {
         /// Awaited after the local commit, before the caller hears success: in
         /// `replication_ack=replicated` mode it waits for PostgreSQL (eventlog.md §3). nil: `local`.
         public var acknowledgement: (@Sendable (LogPosition) async throws -> Void)? = nil
+        /// Where snapshots go; nil takes none (replay then starts at seq 1).
+        public var snapshots: SnapshotStore? = nil
+        /// A snapshot every this many applied events (`COURIER_SNAPSHOT_EVERY_EVENTS`).
+        public var snapshotEveryEvents: UInt64 = 100_000
 
         public init() {}
     }
@@ -24,7 +28,13 @@ public actor ShardActor {
     private var state: ShardState
     /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
     private var reorder: [UInt64: Record] = [:]
-    private var pendingAppends = 0
+    /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
+    private var snapshotSeq: UInt64 = 0
+    private var snapshotInFlight = false
+    private var pendingAppends = 0 {
+        didSet { metrics.queueDepth.record(pendingAppends) }
+    }
+    private let metrics: ShardMetrics
 
     public init(
         shard: UInt16, log: any EventLog, epoch: UInt64, configuration: Configuration = Configuration(),
@@ -37,11 +47,29 @@ public actor ShardActor {
         self.logger = logger
         self.onDispatch = onDispatch
         self.state = ShardState(shard: shard)
+        self.metrics = ShardMetrics(shard: shard)
     }
 
-    /// Rebuilds the state by feeding every logged record of this shard to the state machine, the same
-    /// path live events take. Effects are not performed: they happened before the restart.
+    /// Rebuilds the state from the newest valid snapshot (falling back to older ones when damaged),
+    /// then feeds every later logged record to the state machine, the same path live events take.
+    /// Effects are not performed: they happened before the restart. Returns the records replayed.
     public func replay() throws -> Int {
+        if let store = configuration.snapshots, state.appliedSeq == 0 {
+            for snapshot in store.snapshots(shard: shard) {
+                do {
+                    let (header, payload) = try store.load(snapshot)
+                    let restored = try ShardState(snapshot: payload)
+                    guard restored.shard == shard, restored.appliedSeq == header.seq else { continue }
+                    state = restored
+                    snapshotSeq = header.seq
+                    break
+                } catch {
+                    logger.warning(
+                        "snapshot unusable; trying an older one",
+                        metadata: ["log.snapshot": "\(snapshot.path)", "error": "\(error)"])
+                }
+            }
+        }
         var count = 0
         try log.forEachRecord(shard: shard, fromSeq: state.appliedSeq + 1) { record in
             _ = try state.apply(record)
@@ -66,7 +94,10 @@ public actor ShardActor {
                 reply = answer
             case .append(let event):
                 try await append(event, for: command)
-                if case .send(let request) = command { reply = .accepted(messageID: request.messageID, replay: false) }
+                if case .send(let request) = command {
+                    metrics.sends.increment()
+                    reply = .accepted(messageID: request.messageID, replay: false)
+                }
             case .dispatch:
                 preconditionFailure("handle() never dispatches; apply() does")
             }
@@ -77,6 +108,7 @@ public actor ShardActor {
 
     private func append(_ event: Event, for command: ShardCommand) async throws {
         guard pendingAppends < configuration.queueLimit else {
+            metrics.rejected.increment()
             state.appendFailed(command)
             throw ShardError(.overloaded, "shard \(shard) has \(pendingAppends) appends pending")
         }
@@ -115,5 +147,38 @@ public actor ShardActor {
                 if case .dispatch(let messageID, let to) = effect { onDispatch(messageID, to) }
             }
         }
+        snapshotIfDue()
+    }
+
+    /// Encodes the state here (a copy of a value, cheap to take) and writes it off the actor.
+    private func snapshotIfDue() {
+        guard let store = configuration.snapshots, !snapshotInFlight,
+            state.appliedSeq >= snapshotSeq + configuration.snapshotEveryEvents
+        else { return }
+        snapshotInFlight = true
+        let state = self.state
+        let logger = self.logger
+        Task.detached(priority: .utility) { [self] in
+            let payload = state.snapshotPayload()
+            do {
+                try store.write(
+                    shard: state.shard, seq: state.appliedSeq, epoch: state.epoch, timestamp: state.lastTimestamp,
+                    payload: payload)
+                await snapshotWritten(seq: state.appliedSeq)
+            } catch {
+                logger.error("snapshot failed", metadata: ["log.seq": "\(state.appliedSeq)", "error": "\(error)"])
+                await snapshotWritten(seq: nil)
+            }
+        }
+    }
+
+    private func snapshotWritten(seq: UInt64?) {
+        snapshotInFlight = false
+        if let seq { snapshotSeq = max(snapshotSeq, seq) }
+    }
+
+    /// Waits until no snapshot write is in flight (tests, shutdown).
+    public func waitForSnapshots() async {
+        while snapshotInFlight { await Task.yield() }
     }
 }

@@ -22,7 +22,7 @@ extension LogInspector {
                     [
                         "stream": .string(Self.streamName(stream.shard)), "epoch": .integer(Int64(stream.epoch)),
                         "first_seq": .integer(Int64(stream.firstSeq)), "last_seq": .integer(Int64(stream.lastSeq)),
-                        "snapshot_seq": .null,
+                        "snapshot_seq": snapshotStore.snapshots(shard: stream.shard).first.map { .integer(Int64($0.seq)) } ?? .null,
                         "replicated_seq": replication?.streams[stream.shard].map { .integer(Int64($0.replicatedSeq)) } ?? .null, "bytes": .integer(Int64(stream.bytes)),
                     ]
                 }),
@@ -42,7 +42,8 @@ extension LogInspector {
         for stream in streams {
             output(
                 padded(Self.streamName(stream.shard), 9) + padded(String(stream.epoch), 7)
-                    + padded(String(stream.firstSeq), 11) + padded(String(stream.lastSeq), 11) + padded("-", 11)
+                    + padded(String(stream.firstSeq), 11) + padded(String(stream.lastSeq), 11)
+                    + padded(snapshotStore.snapshots(shard: stream.shard).first.map { String($0.seq) } ?? "-", 11)
                     + padded(replication?.streams[stream.shard].map { String($0.replicatedSeq) } ?? "-", 13)
                     + formatBytes(stream.bytes))
         }

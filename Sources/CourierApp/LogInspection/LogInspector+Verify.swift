@@ -13,6 +13,7 @@ extension LogInspector {
         public var records = 0
         public var segments = 0
         public var streams = 0
+        public var snapshots = 0
         public var problems: [String] = []
         public var firstProblemPosition: String? = nil
         public var healthy: Bool { problems.isEmpty }
@@ -78,9 +79,18 @@ extension LogInspector {
             }
         }
         report.streams = log.streams().count
+        for snapshot in snapshotStore.all() {
+            do {
+                let (_, payload) = try snapshotStore.load(snapshot)
+                if snapshot.shard != Record.controlShard { _ = try ShardState(snapshot: payload) }
+                report.snapshots += 1
+            } catch {
+                report.add("\(error)", at: "snapshot \(snapshot.path)")
+            }
+        }
         if report.healthy {
             output(
-                "ok: \(report.records) records in \(report.segments) segments, \(report.streams) streams, 0 snapshots; 0 problems (\(String(format1: elapsed())) s)"
+                "ok: \(report.records) records in \(report.segments) segments, \(report.streams) streams, \(report.snapshots) snapshots; 0 problems (\(String(format1: elapsed())) s)"
             )
         } else {
             for problem in report.problems.prefix(100) { output("error: " + problem) }

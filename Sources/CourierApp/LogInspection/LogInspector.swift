@@ -46,6 +46,8 @@ public final class LogInspector {
         return ReplicationRecord(connected: value["connected"] == .bool(true), streams: streams)
     }
 
+    var snapshotStore: SnapshotStore { SnapshotStore(directory: dataDirectory.snapshotsPath) }
+
     static func streamName(_ shard: UInt16) -> String { shard == Record.controlShard ? "control" : String(shard) }
 
     /// Parses a stream name as the CLI takes it: `0`–`31` or `control`.

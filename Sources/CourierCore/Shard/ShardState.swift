@@ -51,16 +51,16 @@ public struct OutboundMessage: Hashable, Sendable {
 /// A shard's state: the fold of its stream. Pure: no clock, no I/O, time only from records.
 public struct ShardState: Hashable, Sendable {
     public let shard: UInt16
-    public private(set) var appliedSeq: UInt64 = 0
-    public private(set) var epoch: UInt64 = 0
-    public private(set) var lastTimestamp = Timestamp.zero
-    public private(set) var messages: [String: OutboundMessage] = [:]
+    public internal(set) var appliedSeq: UInt64 = 0
+    public internal(set) var epoch: UInt64 = 0
+    public internal(set) var lastTimestamp = Timestamp.zero
+    public internal(set) var messages: [String: OutboundMessage] = [:]
     /// `to ‖ 0 ‖ key` → message id, for durable sends.
-    private var idempotency: [String: String] = [:]
+    var idempotency: [String: String] = [:]
     /// Same, for sends appended but not yet applied; cleared by `apply` or `appendFailed`.
     private var pendingIdempotency: [String: (messageID: String, digest: UInt64)] = [:]
     /// Records whose kind this build does not know, counted, never fatal (eventlog.md §4).
-    public private(set) var unknownRecords = 0
+    public internal(set) var unknownRecords = 0
 
     public init(shard: UInt16) { self.shard = shard }
 

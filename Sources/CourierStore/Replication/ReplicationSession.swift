@@ -97,6 +97,8 @@ final class ReplicationSession {
             status.shippedRecords += UInt64(records.count)
             status.shippedBatches += 1
         }
+        replicator.metrics.shipped.increment(by: records.count)
+        replicator.metrics.batches.increment()
     }
 
     /// The shard map's epoch must equal the records' (eventlog.md §6 "Fenced"); a stream this node is

@@ -32,6 +32,7 @@ public final class Replicator: Sendable {
     let clock: @Sendable () -> Timestamp
     let waiters = ReplicationWaiters()
     let statusBox = Mutex(ReplicationStatus())
+    let metrics = ReplicationMetrics()
     private let wakeSignal = DispatchSemaphore(value: 0)
     private let control = Mutex<(stopping: Bool, finished: [CheckedContinuation<Void, Never>], done: Bool)>((false, [], false))
 
@@ -134,6 +135,8 @@ public final class Replicator: Sendable {
                 stoppedReason: stopped?[stream.shard] ?? previous[stream.shard]?.stoppedReason)
         }
         statusBox.withLock { $0.streams = streams }
+        for stream in streams.values { metrics.lag(shard: stream.shard, events: stream.lagEvents, seconds: stream.lagSeconds) }
+        metrics.connected.record(statusBox.withLock { $0.connected } ? 1 : 0)
     }
 
     /// Sleeps through a backoff while still failing expired ack waiters on time.
