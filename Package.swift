@@ -48,6 +48,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CourierGateway",
+            dependencies: ["CourierCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CourierShards",
             dependencies: [
                 "CourierCore", "CourierLog",
@@ -70,7 +75,7 @@ let package = Package(
         .target(
             name: "CourierApp",
             dependencies: [
-                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP", "CourierStore",
+                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP", "CourierStore", "CourierGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,9 +130,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CourierAppTests",
-            dependencies: ["CourierApp", "CourierTesting", "CourierCore", "CourierLog", "CourierShards", "CourierStore"]
+            dependencies: [
+                "CourierApp", "CourierTesting", "CourierCore", "CourierLog", "CourierShards", "CourierStore", "CourierGateway",
+            ]
         ),
         .testTarget(name: "CourierCryptoTests", dependencies: ["CourierCrypto"]),
+        .testTarget(name: "CourierGatewayTests", dependencies: ["CourierGateway", "CourierCore"]),
         .testTarget(name: "CourierStoreTests", dependencies: ["CourierStore", "CourierCore", "CourierLog", "CourierTesting"]),
     ]
 )

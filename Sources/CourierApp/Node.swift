@@ -1,4 +1,5 @@
 import CourierCore
+import CourierGateway
 import CourierHTTP
 import CourierLog
 import CourierShards
@@ -15,6 +16,8 @@ public struct Node: Sendable {
     public let log: LMDBEventLog
     public let shards: ShardDirectory
     public let nodeKey: String
+    /// The embedded simulated network.
+    public let gateway: GatewaySimulator
     /// The replicator, when PostgreSQL is configured.
     public let replicator: Replicator?
     /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
@@ -63,14 +66,25 @@ public struct Node: Sendable {
             services.append(ReplicationService(replicator: replicator, statusPath: dataDirectory.replicationStatusPath, nodeKey: nodeKey))
             startedReplicator = replicator
         }
+        let gateway = GatewaySimulator(configuration: configuration.gateway, clock: clock, logger: logger)
         let shards = ShardDirectory(
-            shardCount: shardCount, log: log, epoch: 1, configuration: shardConfiguration, logger: logger)
+            shardCount: shardCount, log: log, epoch: 1, configuration: shardConfiguration, logger: logger,
+            onDispatch: { messageID, to in gateway.dispatch(messageID: messageID, to: to) })
+        gateway.onReceipt { receipt in await Self.record(receipt, in: shards, logger: logger) }
         let replayed = try await shards.replayAll()
-        logger.info("shards replayed", metadata: ["shard.count": "\(shardCount)", "log.records": "\(replayed)", "node.key": "\(nodeKey)"])
+        var redispatched = 0
+        for actor in shards.actors { redispatched += await actor.redispatchPending() }
+        logger.info(
+            "shards replayed",
+            metadata: [
+                "shard.count": "\(shardCount)", "log.records": "\(replayed)", "node.key": "\(nodeKey)",
+                "gateway.redispatched": "\(redispatched)",
+            ])
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
         let dependencies = APIDependencies(
-            shards: shards, randomID: randomID, configuration: apiConfiguration, logger: logger)
+            shards: shards, randomID: randomID, gatewayStatus: { gateway.status }, configuration: apiConfiguration,
+            logger: logger)
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             configuration: ApplicationConfiguration(
@@ -78,8 +92,27 @@ public struct Node: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
         return Node(
-            dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, replicator: startedReplicator,
+            dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, gateway: gateway,
+            replicator: startedReplicator,
             services: services + [application])
+    }
+
+    /// Logs a receipt from the gateway as a `status` event on the recipient's shard.
+    static func record(_ receipt: GatewaySimulator.Receipt, in shards: ShardDirectory, logger: Logger) async {
+        var errors: [UInt8] = []
+        if let code = receipt.errorCode {
+            let error: JSONValue = [["code": .integer(Int64(code)), "title": .string(APIProblem.title(of: code))]]
+            errors = error.serialized()
+        }
+        let status = StatusEvent(
+            messageID: receipt.messageID, waID: receipt.waID, status: receipt.status, networkTimestamp: receipt.timestamp,
+            errors: errors)
+        do {
+            try await shards.actor(for: receipt.waID).recordStatus(status)
+        } catch {
+            // Not logged: the send stays without this status and is re-dispatched after a restart.
+            logger.warning("status not logged", metadata: ["message.id": "\(receipt.messageID)", "error": "\(error)"])
+        }
     }
 
     /// Applies pending migrations (a single node does it at start, operations.md §3.1), then starts

@@ -1,3 +1,4 @@
+import CourierGateway
 import CourierLog
 import CourierStore
 
@@ -22,6 +23,8 @@ public struct NodeConfiguration: Sendable {
     public var segmentSizeBytes: Int = 64 << 20
     /// `COURIER_SHARD_QUEUE_LIMIT`.
     public var shardQueueLimit: Int = 10_000
+    /// The embedded simulated network's options (api.md §16).
+    public var gateway = GatewayConfiguration()
     /// `COURIER_SNAPSHOT_EVERY_EVENTS`: a shard snapshot every this many events.
     public var snapshotEveryEvents: Int = 100_000
     /// `COURIER_BODY_LIMIT_BYTES`.

@@ -28,6 +28,9 @@ public actor ShardActor {
     private var state: ShardState
     /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
     private var reorder: [UInt64: Record] = [:]
+    /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
+    /// (eventlog.md §3: no dispatch before acknowledgement).
+    private var heldDispatches: [UInt64: (messageID: String, to: String)] = [:]
     /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
     private var snapshotSeq: UInt64 = 0
     private var snapshotInFlight = false
@@ -86,6 +89,18 @@ public actor ShardActor {
         try await run(.send(request))
     }
 
+    /// Logs a receipt from the network.
+    public func recordStatus(_ status: StatusEvent) async throws {
+        _ = try await run(.recordStatus(status))
+    }
+
+    /// Hands every send still owed to the network to the gateway again (after replay).
+    public func redispatchPending() -> Int {
+        let pending = state.undispatched
+        for message in pending { onDispatch(message.messageID, message.to) }
+        return pending.count
+    }
+
     private func run(_ command: ShardCommand) async throws -> ShardReply {
         var reply: ShardReply? = nil
         for effect in state.handle(command) {
@@ -94,9 +109,12 @@ public actor ShardActor {
                 reply = answer
             case .append(let event):
                 try await append(event, for: command)
-                if case .send(let request) = command {
+                switch command {
+                case .send(let request):
                     metrics.sends.increment()
                     reply = .accepted(messageID: request.messageID, replay: false)
+                case .recordStatus(let status):
+                    reply = .accepted(messageID: status.messageID, replay: false)
                 }
             case .dispatch:
                 preconditionFailure("handle() never dispatches; apply() does")
@@ -136,15 +154,19 @@ public actor ShardActor {
             do {
                 try await acknowledgement(position)
             } catch {
+                // Not acknowledged: the send stays owed to the network and is dispatched after a restart.
+                heldDispatches[position.seq] = nil
                 throw ShardError(.notReplicated, "PostgreSQL did not confirm shard \(shard) seq \(position.seq) in time")
             }
         }
+        // Applied (by this task or, reentrantly, another) and acknowledged: now it may go out.
+        if let dispatch = heldDispatches.removeValue(forKey: position.seq) { onDispatch(dispatch.messageID, dispatch.to) }
     }
 
     private func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
             for effect in try state.apply(record) {
-                if case .dispatch(let messageID, let to) = effect { onDispatch(messageID, to) }
+                if case .dispatch(let messageID, let to) = effect { heldDispatches[record.seq] = (messageID, to) }
             }
         }
         snapshotIfDue()

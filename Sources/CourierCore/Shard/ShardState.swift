@@ -1,6 +1,9 @@
 /// What a shard actor asks its state machine to decide.
 public enum ShardCommand: Hashable, Sendable {
     case send(SendRequest)
+    /// A receipt from the network. Always logged, even for an unknown or collected message
+    /// (operations.md §4: a late status is still logged and posted).
+    case recordStatus(StatusEvent)
 }
 
 /// A validated send, with its id already assigned by the webapp (api.md §6.2).
@@ -94,6 +97,8 @@ public struct ShardState: Hashable, Sendable {
             } else {
                 effects.append(.append(.send(SendEvent(request))))
             }
+        case .recordStatus(let status):
+            effects.append(.append(.status(status)))
         }
         return effects
     }
@@ -105,7 +110,16 @@ public struct ShardState: Hashable, Sendable {
             if let key = request.idempotencyKey {
                 pendingIdempotency[Self.idempotencySlot(to: request.to, key: key)] = nil
             }
+        case .recordStatus:
+            break
         }
+    }
+
+    /// Sends still owed to the network: accepted, with no `sent` or `failed` status yet. After a
+    /// restart they are handed to the gateway again (it is idempotent on message id).
+    public var undispatched: [(messageID: String, to: String)] {
+        messages.filter { $0.value.status == .accepted }.sorted { $0.value.createdAt < $1.value.createdAt }
+            .map { ($0.key, $0.value.to) }
     }
 
     /// Folds one durable record into the state; the same path serves live traffic and replay.
