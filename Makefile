@@ -7,7 +7,7 @@ TEST_FLAGS  ?=
 BENCH_FLAGS ?=
 
 # Debian packages the build needs (pkg-config: SwiftPM's system-library targets use it).
-BUILD_PACKAGES := liblmdb-dev libpq-dev libssl-dev pkg-config
+BUILD_PACKAGES := liblmdb-dev libpq-dev libssl-dev zlib1g-dev pkg-config
 
 ENSURE := scripts/ensure-packages.sh
 

@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CourierCore", swiftSettings: swiftSettings),
         .target(
             name: "CourierLog",
@@ -38,6 +39,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "CourierCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "CourierLogging",
+            dependencies: ["CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CourierStore",
             dependencies: [
@@ -90,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "courier",
             dependencies: [
-                "CourierApp", "CourierCore",
+                "CourierApp", "CourierCore", "CourierLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -136,6 +142,7 @@ let package = Package(
         ),
         .testTarget(name: "CourierCryptoTests", dependencies: ["CourierCrypto"]),
         .testTarget(name: "CourierGatewayTests", dependencies: ["CourierGateway", "CourierCore"]),
+        .testTarget(name: "CourierLoggingTests", dependencies: ["CourierLogging"]),
         .testTarget(name: "CourierStoreTests", dependencies: ["CourierStore", "CourierCore", "CourierLog", "CourierTesting"]),
     ]
 )

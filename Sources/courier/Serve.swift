@@ -1,5 +1,7 @@
 import ArgumentParser
 import CourierApp
+import CourierLogging
+import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -33,7 +35,18 @@ struct Serve: AsyncParsableCommand {
             throw AppError("--tls is not in this build yet; serve plain HTTP on loopback or put a TLS proxy in front")
         }
         let configuration = try nodeConfiguration()
-        let logger = try Self.bootstrapLogging()
+        let logs = try Self.bootstrapLogging(configuration)
+        defer { logs.close() }
+        let logger = try {
+            var logger = Logger(label: "courier")
+            logger.logLevel = try Self.logLevel()
+            return logger
+        }()
+        // SIGHUP reopens the log files (operations.md §5.1), e.g. after an external rotation.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
+        hangup.setEventHandler { logs.reopen() }
+        hangup.resume()
         let node = try await CourierApp.Node.build(configuration: configuration, logger: logger, onListening: { port in
             logger.info("listening", metadata: ["http.host": "\(configuration.listenHost)", "http.port": "\(port)"])
         })
@@ -80,21 +93,40 @@ struct Serve: AsyncParsableCommand {
         return configuration
     }
 
-    /// Only `courier` bootstraps logging: stderr when `COURIER_LOG_STDERR` is 1 (default), at `COURIER_LOG_LEVEL`.
-    static func bootstrapLogging() throws -> Logger {
-        let toStderr = try Environment.flag("COURIER_LOG_STDERR", default: true)
+    static func logLevel() throws -> Logger.Level {
         let levelText = Environment.string("COURIER_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else {
             throw AppError("COURIER_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
-        LoggingSystem.bootstrap { label in
-            guard toStderr else { return SwiftLogNoOpLogHandler() }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        return level
+    }
+
+    /// Only `courier` bootstraps logging: rotated files under `COURIER_LOG_DIR` (default
+    /// `<data dir>/logs`), and stderr too when `COURIER_LOG_STDERR` is 1 (operations.md §5.1).
+    static func bootstrapLogging(_ node: NodeConfiguration) throws -> ApplicationLogs {
+        var configuration = ApplicationLogs.Configuration(
+            directory: Environment.string("COURIER_LOG_DIR") ?? node.dataDirectory + "/logs")
+        configuration.alsoStandardError = try Environment.flag("COURIER_LOG_STDERR", default: true)
+        configuration.minimumLevel = try logLevel()
+        let formatText = Environment.string("COURIER_LOG_FORMAT") ?? "text"
+        guard let format = ApplicationLogs.Format(rawValue: formatText) else {
+            throw AppError("COURIER_LOG_FORMAT must be text or json, not '\(formatText)'")
         }
-        var logger = Logger(label: "courier")
-        logger.logLevel = level
-        return logger
+        configuration.format = format
+        configuration.web = ApplicationLogs.Rotation(
+            rotateAboveBytes: try Environment.integer("WA_WEB_LOGROTATE_SIZE_MB", default: 20, range: 1...100_000) * 1_000_000,
+            keep: try Environment.integer("WA_WEB_LOGROTATE_KEEP", default: 30, range: 0...100_000))
+        configuration.core = ApplicationLogs.Rotation(
+            rotateAboveBytes: try Environment.integer("WA_CORE_LOGROTATE_SIZE_MB", default: 15, range: 1...100_000) * 1_000_000,
+            keep: try Environment.integer("WA_CORE_LOGROTATE_KEEP", default: 30, range: 0...100_000))
+        let role = ApplicationLogs.Role(rawValue: node.role.rawValue) ?? .all
+        let logs: ApplicationLogs
+        do {
+            logs = try ApplicationLogs(role: role, configuration: configuration)
+        } catch {
+            throw AppError("cannot open the application logs in \(configuration.directory): \(error)")
+        }
+        LoggingSystem.bootstrap(logs.makeHandler(label:))
+        return logs
     }
 }
