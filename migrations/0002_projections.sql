@@ -14,7 +14,6 @@ CREATE TABLE messages (
     seq         bigint  NOT NULL
 );
 CREATE INDEX messages_wa_id ON messages (wa_id);
-CREATE INDEX messages_status ON messages (status, status_us);
 
 CREATE TABLE users (
     username    text PRIMARY KEY,

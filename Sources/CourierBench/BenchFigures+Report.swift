@@ -4,6 +4,11 @@ enum Goals {
     static let groupCommitOverFsyncPerEvent = 100.0
     static let groupCommitOverPostgres = 3.0
     static let replayRecordsPerSecond = 500_000.0
+    /// eventlog.md §6: replication ≥ 100 000 records/s; lag < 1 s at 20 000 sends/s.
+    static let replicationRecordsPerSecond = 100_000.0
+    static let replicationLagSeconds = 1.0
+    /// cluster.md §4: at most 4 PostgreSQL connections per node.
+    static let nodeConnections = 4
 }
 
 extension BenchFigures {
@@ -15,6 +20,15 @@ extension BenchFigures {
             replayRows()
         )
         report.section("ratios", ratioRows(postgresCommitsPerSecond: postgresCommitsPerSecond))
+        if let replication {
+            report.section(replication.title, replication.rows())
+            report.notes.append(
+                "replication lag (status) is the replicator's own figure, computed after each of its passes; "
+                    + "(at sampling) is now − the oldest record past that watermark, every 100 ms: an upper bound")
+            report.notes.append(
+                "local ack = after the LMDB commit, replicated ack = after PostgreSQL's commit too; both with the "
+                    + "replicator shipping, and PostgreSQL (\(replication.server)) on this machine's CPUs and disk")
+        }
         // Little's law: each appender has one event in flight, so a commit holds at most `appenders`.
         report.notes.append(
             "with 64 appenders a commit holds at most 64 events, so group commit (64) / one fsync per event stays "

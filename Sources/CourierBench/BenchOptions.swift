@@ -6,15 +6,26 @@ struct BenchOptions {
     var workDirectory = "./.bench-tmp/courier"
     /// Fewer events everywhere: a smoke run, not figures to quote.
     var quick = false
+    /// A PostgreSQL server (`postgres://…`, any database on it) to replicate into; nil: replication is not
+    /// measured. Each measurement creates a fresh database on it and drops it at the end.
+    var postgresURL: String?
 
     /// Events per group-commit run: enough that start-up and the last partial batches are noise.
     var groupCommitEvents: Int { quick ? 30_000 : 300_000 }
     /// Events for the one-fsync-per-event run: each costs a full sync, so far fewer.
     var fsyncPerEventEvents: Int { quick ? 1_000 : 3_000 }
+    /// Records the replicator catches up on from a full log.
+    var replicationCatchUpEvents: Int { quick ? 30_000 : 300_000 }
+    /// How long appends are paced at the steady rate while replication lag is sampled.
+    var replicationLagSeconds: Double { quick ? 3 : 10 }
+    /// How long each ack-mode run (local, replicated) appends.
+    var ackModeSeconds: Double { quick ? 2 : 10 }
 
     static let usage = """
-        usage: courier-bench [--pg-commits-per-second N] [--work-dir DIR] [--quick]
+        usage: courier-bench [--pg-commits-per-second N] [--pg-url URL] [--work-dir DIR] [--quick]
           --pg-commits-per-second N  PostgreSQL baseline from pgbench (default 0: not measured)
+          --pg-url URL               PostgreSQL server to replicate into (postgres://…); it gets a fresh
+                                     database per measurement (default: replication not measured)
           --work-dir DIR             where the per-run logs go (default ./.bench-tmp/courier)
           --quick                    smaller runs, for a smoke test
         """
@@ -31,6 +42,12 @@ struct BenchOptions {
                     throw UsageError("--pg-commits-per-second wants a whole number ≥ 0, got '\(text)'")
                 }
                 options.postgresCommitsPerSecond = rate
+            case "--pg-url":
+                let url = try value(of: argument, from: &remaining)
+                guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                    throw UsageError("--pg-url wants a postgres:// URL, got '\(BenchDatabaseServer.redacted(url))'")
+                }
+                options.postgresURL = url
             case "--work-dir":
                 options.workDirectory = try value(of: argument, from: &remaining)
             case "--quick":

@@ -8,6 +8,8 @@ struct BenchFigures {
     /// Opening the group-commit log again: what a restarting node pays before replay.
     var reopenSeconds: Double
     var replay: ReplayResults
+    /// nil without `--pg-url`.
+    var replication: ReplicationFigures?
 
     typealias ReplayResults = [ReplayBenchmark.Depth: ReplayBenchmark.Result]
 }
@@ -28,13 +30,35 @@ enum BenchRun {
             directory: run.logDirectory("fsync-per-event")
         )
         let (reopenSeconds, replay) = try await replayAll(directory: groupDirectory)
+        let replication = try await measureReplication(options: options, in: run)
         return BenchFigures(
             groupCommit64: group64,
             groupCommit1024: group1024,
             fsyncPerEvent: fsync,
             reopenSeconds: reopenSeconds,
-            replay: replay
+            replay: replay,
+            replication: replication
         )
+    }
+
+    /// Last, so that the PostgreSQL server's work does not share the disk with the log figures above.
+    private static func measureReplication(options: BenchOptions, in run: RunDirectory) async throws
+        -> ReplicationFigures?
+    {
+        guard let url = options.postgresURL else {
+            printError("courier-bench: replication: not measured (no --pg-url)")
+            return nil
+        }
+        let server = BenchDatabaseServer(url: url)
+        let figures: ReplicationFigures
+        do {
+            figures = try await ReplicationFigures.measure(options: options, server: server, in: run)
+        } catch {
+            await server.dropAll()
+            throw error
+        }
+        await server.dropAll()
+        return figures
     }
 
     /// The baseline: a batch limit of one event makes the same writer commit and sync every event.

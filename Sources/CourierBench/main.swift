@@ -36,3 +36,4 @@ run.remove()
 
 print("courier-bench\(options.quick ? " (--quick: small runs, not figures to quote)" : ""): \(machine) at start")
 print(figures.report(postgresCommitsPerSecond: options.postgresCommitsPerSecond).render())
+if figures.replication == nil { print("replication: not measured (no --pg-url)") }

@@ -29,76 +29,99 @@ final class ReplicationSession {
         }
     }
 
-    /// Ships one batch per stream that is behind; returns whether anything was shipped.
+    /// Ships what is behind, every stream in one transaction (≤ `maximumBatchRecords` records or
+    /// `maximumBatchBytes` in all); returns whether anything was shipped.
     func shipPending() throws -> Bool {
-        var shipped = false
-        for stream in replicator.log.streams() where stopped[stream.shard] == nil {
+        var batches: [(shard: UInt16, records: [Record])] = []
+        var recordBudget = replicator.configuration.maximumBatchRecords
+        var byteBudget = replicator.configuration.maximumBatchBytes
+        for stream in replicator.log.streams() where stopped[stream.shard] == nil && recordBudget > 0 && byteBudget > 0 {
             let watermark = watermarks[stream.shard] ?? 0
             guard stream.lastSeq > watermark else { continue }
-            var records = try replicator.log.read(
-                shard: stream.shard, fromSeq: watermark + 1, limit: replicator.configuration.maximumBatchRecords)
+            let records = try replicator.log.read(shard: stream.shard, fromSeq: watermark + 1, limit: recordBudget)
             guard let first = records.first, first.seq == watermark + 1 else {
                 stop(stream.shard, reason: "the local log no longer holds seq \(watermark + 1) of stream \(stream.shard)")
                 continue
             }
-            var bytes = 0
-            records = Array(records.prefix { record in
-                bytes += record.encodedCount
-                return bytes <= replicator.configuration.maximumBatchBytes || record.seq == first.seq
+            let taken = Array(records.prefix { record in
+                let fits = byteBudget >= record.encodedCount || record.seq == first.seq
+                if fits { byteBudget -= record.encodedCount }
+                return fits
             })
-            try ship(shard: stream.shard, records: records)
-            shipped = true
+            recordBudget -= taken.count
+            batches.append((stream.shard, taken))
         }
+        if !batches.isEmpty { try ship(batches) }
         updateStatus()
-        return shipped
+        return !batches.isEmpty
     }
 
-    private func ship(shard: UInt16, records: [Record]) throws {
-        let last = records[records.count - 1]
+    private func ship(_ batches: [(shard: UInt16, records: [Record])]) throws {
+        let records = batches.flatMap(\.records)
         try connection.execute("BEGIN")
         do {
-            if let reason = try fence(shard: shard, records: records) {
-                try connection.execute("ROLLBACK")
-                stop(shard, reason: reason)
-                return
+            for batch in batches {
+                if let reason = try fence(shard: batch.shard, records: batch.records) {
+                    try connection.execute("ROLLBACK")
+                    stop(batch.shard, reason: reason)
+                    return
+                }
             }
             let checksums = records.map { Int64($0.checksum) }
             try connection.copyIn("COPY events_stage FROM STDIN (FORMAT binary)", data: Self.eventRows(records, checksums: checksums))
-            try connection.execute("INSERT INTO events SELECT * FROM events_stage ON CONFLICT (shard, seq) DO NOTHING")
-            let divergent = try connection.execute(
-                """
-                SELECT s.seq, s.checksum, e.checksum FROM events_stage s
-                JOIN events e ON e.shard = s.shard AND e.seq = s.seq
-                WHERE e.checksum <> s.checksum ORDER BY s.seq LIMIT 1
-                """)
-            if let row = divergent.rows.first {
-                try connection.execute("ROLLBACK")
-                try recordDivergence(shard: shard, row: row)
-                return
+            let inserted = try connection.execute("INSERT INTO events SELECT * FROM events_stage ON CONFLICT (shard, seq) DO NOTHING")
+            // Only a conflict can hide a divergence: skip the join when every row went in.
+            if inserted.affected < records.count {
+                let divergent = try connection.execute(
+                    """
+                    SELECT s.shard, s.seq, s.checksum, e.checksum FROM events_stage s
+                    JOIN events e ON e.shard = s.shard AND e.seq = s.seq
+                    WHERE e.checksum <> s.checksum ORDER BY s.shard, s.seq LIMIT 1
+                    """)
+                if let row = divergent.rows.first, let shard = row[0].flatMap({ UInt16($0) }) {
+                    try connection.execute("ROLLBACK")
+                    try recordDivergence(shard: shard, row: Array(row.dropFirst()))
+                    return
+                }
             }
             try MessageProjection.apply(records, connection: connection)
-            try connection.execute(
-                """
-                INSERT INTO stream_watermarks (shard, replicated_seq, replicated_time_us, node_key)
-                VALUES ($1, $2, $3, $4)
-                ON CONFLICT (shard) DO UPDATE SET
-                    replicated_seq = GREATEST(stream_watermarks.replicated_seq, EXCLUDED.replicated_seq),
-                    replicated_time_us = EXCLUDED.replicated_time_us, node_key = EXCLUDED.node_key, updated_at = now()
-                """,
-                [String(shard), String(last.seq), String(last.timestamp.microseconds), replicator.configuration.nodeKey])
+            try advanceWatermarks(batches)
             try connection.execute("COMMIT")
         } catch {
             _ = try? connection.execute("ROLLBACK")  // a dropped connection rolls back on the server anyway
             throw error
         }
-        watermarks[shard] = last.seq
-        replicator.waiters.advance(shard: shard, to: last.seq)
+        for batch in batches {
+            let last = batch.records[batch.records.count - 1].seq
+            watermarks[batch.shard] = last
+            replicator.waiters.advance(shard: batch.shard, to: last)
+        }
         replicator.statusBox.withLock { status in
             status.shippedRecords += UInt64(records.count)
             status.shippedBatches += 1
         }
         replicator.metrics.shipped.increment(by: records.count)
         replicator.metrics.batches.increment()
+    }
+
+    /// One statement for every stream's watermark, in the shipping transaction.
+    private func advanceWatermarks(_ batches: [(shard: UInt16, records: [Record])]) throws {
+        var values: [String] = []
+        var parameters: [String?] = [replicator.configuration.nodeKey]
+        for batch in batches {
+            let last = batch.records[batch.records.count - 1]
+            let base = parameters.count
+            values.append("($\(base + 1)::integer, $\(base + 2)::bigint, $\(base + 3)::bigint, $1)")
+            parameters += [String(batch.shard), String(last.seq), String(last.timestamp.microseconds)]
+        }
+        try connection.execute(
+            """
+            INSERT INTO stream_watermarks (shard, replicated_seq, replicated_time_us, node_key)
+            VALUES \(values.joined(separator: ", "))
+            ON CONFLICT (shard) DO UPDATE SET
+                replicated_seq = GREATEST(stream_watermarks.replicated_seq, EXCLUDED.replicated_seq),
+                replicated_time_us = EXCLUDED.replicated_time_us, node_key = EXCLUDED.node_key, updated_at = now()
+            """, parameters)
     }
 
     /// The shard map's epoch must equal the records' (eventlog.md §6 "Fenced"); a stream this node is
