@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "CourierApp",
             dependencies: [
-                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP", "CourierStore", "CourierGateway",
+                "CourierCore", "CourierLog", "CourierShards", "CourierHTTP", "CourierStore", "CourierGateway", "CourierCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "courier",
             dependencies: [
-                "CourierApp", "CourierCore", "CourierLogging",
+                "CourierApp", "CourierCore", "CourierLogging", "CourierHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -30,6 +30,7 @@ public struct Node: Sendable {
         configuration: NodeConfiguration, logger: Logger,
         clock: @escaping @Sendable () -> Timestamp = SystemSources.clock,
         randomID: @escaping @Sendable () -> (UInt64, UInt64) = SystemSources.random128,
+        credentials: CredentialOperations = .crypto(),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> Node {
         guard configuration.role == .all else {
@@ -80,11 +81,19 @@ public struct Node: Sendable {
                 "shard.count": "\(shardCount)", "log.records": "\(replayed)", "node.key": "\(nodeKey)",
                 "gateway.redispatched": "\(redispatched)",
             ])
+        var controlConfiguration = ControlActor.Configuration()
+        // The replicated ack mode applies to user and token changes too.
+        controlConfiguration.acknowledgement = shardConfiguration.acknowledgement
+        let control = ControlActor(
+            log: log, epoch: 1, credentials: credentials, configuration: controlConfiguration, clock: clock, logger: logger)
+        let controlRecords = try await control.start()
+        logger.info("users and tokens replayed", metadata: ["log.records": "\(controlRecords)"])
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
+        apiConfiguration.apiKey = configuration.apiKey
         let dependencies = APIDependencies(
             shards: shards, randomID: randomID, gatewayStatus: { gateway.status }, configuration: apiConfiguration,
-            logger: logger)
+            logger: logger, control: control)
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             configuration: ApplicationConfiguration(

@@ -27,6 +27,8 @@ public struct NodeConfiguration: Sendable {
     public var gateway = GatewayConfiguration()
     /// `COURIER_SNAPSHOT_EVERY_EVENTS`: a shard snapshot every this many events.
     public var snapshotEveryEvents: Int = 100_000
+    /// `WA_API_KEY`: enables `Authorization: Apikey` on health, metrics and stats (12–128 characters).
+    public var apiKey: String? = nil
     /// `COURIER_BODY_LIMIT_BYTES`.
     public var bodyLimitBytes: Int = 1 << 20
 

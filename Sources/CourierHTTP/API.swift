@@ -12,17 +12,20 @@ public struct APIDependencies: Sendable {
     public var gatewayStatus: @Sendable () -> String
     public var configuration: APIConfiguration
     public var logger: Logger
+    /// Users and tokens. nil until the node wires it: then every authenticated route answers 503/1011.
+    public var control: ControlActor?
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
         gatewayStatus: @escaping @Sendable () -> String = { "connected" },
-        configuration: APIConfiguration = APIConfiguration(), logger: Logger
+        configuration: APIConfiguration = APIConfiguration(), logger: Logger, control: ControlActor? = nil
     ) {
         self.shards = shards
         self.randomID = randomID
         self.gatewayStatus = gatewayStatus
         self.configuration = configuration
         self.logger = logger
+        self.control = control
     }
 }
 
@@ -31,6 +34,9 @@ public struct APIConfiguration: Sendable {
     public var bodyLimitBytes: Int = 1 << 20
     /// `Server: Courier/<version>`.
     public var serverVersion: String = "0.1.0"
+    /// `WA_API_KEY`: when set, `Authorization: Apikey <key>` is accepted on `GET /v1/health` (and later
+    /// `/metrics`, `/v1/stats/*`), api.md §1.2. `courier` checks its 12–128 characters before starting.
+    public var apiKey: String? = nil
 
     public init() {}
 }
@@ -44,17 +50,31 @@ public struct APIRoute: Hashable, Sendable {
 /// Builds the `/v1` HTTP surface.
 public enum CourierAPI {
     public static let routes: [APIRoute] = [
+        APIRoute(method: .post, path: "/v1/users/login"),
+        APIRoute(method: .post, path: "/v1/users/logout"),
+        APIRoute(method: .post, path: "/v1/users"),
+        APIRoute(method: .get, path: "/v1/users/{username}"),
+        APIRoute(method: .put, path: "/v1/users/{username}"),
+        APIRoute(method: .delete, path: "/v1/users/{username}"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
     ]
 
     /// The responder to serve: the router wrapped in Courier's conventions (request ids, trailing
     /// slashes, the error object for every failure).
-    public static func responder(_ dependencies: APIDependencies) -> some HTTPResponder<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public static func responder(_ dependencies: APIDependencies) -> some HTTPResponder<CourierRequestContext> {
+        let router = Router(context: CourierRequestContext.self)
         router.add(middleware: HTTPErrorMapping(routes: routes))
-        HealthRoutes(dependencies: dependencies).register(on: router)
-        MessageRoutes(dependencies: dependencies).register(on: router)
+        // Every route but login sits behind an authenticator (api.md §1.2); it runs only once a route matched,
+        // so unknown paths stay 404 and wrong methods 405 without credentials.
+        let users = router.group().add(middleware: Authenticator(.user, dependencies: dependencies))
+        let admins = router.group().add(middleware: Authenticator(.admin, dependencies: dependencies))
+        let monitors = router.group().add(middleware: Authenticator(.userOrAPIKey, dependencies: dependencies))
+        let userRoutes = UserRoutes(dependencies: dependencies)
+        userRoutes.registerLogin(on: router)
+        userRoutes.register(users: users, admins: admins)
+        HealthRoutes(dependencies: dependencies).register(on: monitors)
+        MessageRoutes(dependencies: dependencies).register(on: users)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",
             logger: dependencies.logger)

@@ -1,4 +1,4 @@
-/// Failures of a shard actor, mapped to the API's 503s by the HTTP layer.
+/// Failures of a shard or control actor, mapped to the API's 503s by the HTTP layer.
 public struct ShardError: Error, Hashable, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
@@ -10,6 +10,8 @@ public struct ShardError: Error, Hashable, Sendable, CustomStringConvertible {
         /// `replication_ack=replicated` and PostgreSQL did not confirm in time: the outcome is unknown
         /// to the caller (api.md §6.1: 503, 1023); the event is durable locally and may still go out.
         public static let notReplicated = Code(name: "notReplicated")
+        /// Hashing a password failed (OpenSSL could not allocate scrypt's memory); nothing was logged.
+        public static let credentials = Code(name: "credentials")
         /// The node is shutting down.
         public static let stopped = Code(name: "stopped")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CourierApp
+import CourierHTTP
 import CourierLogging
 import Dispatch
 import Foundation
@@ -79,6 +80,10 @@ struct Serve: AsyncParsableCommand {
         configuration.bodyLimitBytes = try Environment.integer("COURIER_BODY_LIMIT_BYTES", default: 1 << 20, range: 1024...(64 << 20))
         configuration.snapshotEveryEvents = try Environment.integer(
             "COURIER_SNAPSHOT_EVERY_EVENTS", default: 100_000, range: 100...100_000_000)
+        if let key = Environment.string("WA_API_KEY") {
+            if let problem = APIConfiguration.apiKeyProblem(key) { throw AppError("WA_API_KEY: \(problem)") }
+            configuration.apiKey = key
+        }
         configuration.database = try Environment.database(url: dbURL)
         let ackText = Environment.string("COURIER_REPLICATION_ACK") ?? (configuration.database == nil ? "local" : "replicated")
         guard let ack = NodeConfiguration.ReplicationAck(rawValue: ackText) else {

@@ -10,7 +10,8 @@ import Testing
 @Suite struct MessageAPITests {
     @Test func healthHasTheSpecShape() async throws {
         try await APIHarness().run { client in
-            try await client.execute(uri: "/v1/health", method: .get) { response in
+            let auth = try await client.adminAuthorization()
+            try await client.execute(uri: "/v1/health", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
                 #expect(response.json == ["health": ["gateway_status": "connected"], "meta": ["api_status": "stable", "version": "v2.45.1"]])
                 #expect(response.headers[.server]?.hasPrefix("Courier/") == true)
@@ -22,8 +23,9 @@ import Testing
     @Test func textSendIsLoggedThenAcknowledged() async throws {
         let harness = APIHarness()
         try await harness.run { client in
+            let auth = try await client.adminAuthorization()
             let body = jsonBody(#"{"to":"+1 631-555-1000","type":"text","text":{"body":"Your order has shipped"}}"#)
-            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders, body: body) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders.with(auth), body: body) { response in
                 #expect(response.status == .created)
                 let id = try #require(response.json?["messages"]?.arrayValue?.first?["id"]?.stringValue)
                 #expect(id.hasPrefix("gBG"))
@@ -40,8 +42,9 @@ import Testing
 
     @Test func trailingSlashAndMissingContentTypeAreAccepted() async throws {
         try await APIHarness().run { client in
+            let auth = try await client.adminAuthorization()
             let body = jsonBody(#"{"to":"16315551000","text":{"body":"x"}}"#)
-            try await client.execute(uri: "/v1/messages/", method: .post, body: body) { response in
+            try await client.execute(uri: "/v1/messages/", method: .post, headers: auth, body: body) { response in
                 #expect(response.status == .created)
             }
         }
@@ -49,7 +52,8 @@ import Testing
 
     @Test func requestIDIsEchoed() async throws {
         try await APIHarness().run { client in
-            try await client.execute(uri: "/v1/health", method: .get, headers: [HTTPField.Name("X-Request-Id")!: "abc-123"]) { response in
+            let auth = try await client.adminAuthorization()
+            try await client.execute(uri: "/v1/health", method: .get, headers: auth.with([HTTPField.Name("X-Request-Id")!: "abc-123"])) { response in
                 #expect(response.headers[HTTPField.Name("X-Request-Id")!] == "abc-123")
             }
         }
@@ -69,7 +73,8 @@ import Testing
     func invalidSendsGetTheErrorObject(body: String, code: Int64) async throws {
         let harness = APIHarness()
         try await harness.run { client in
-            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders, body: jsonBody(body)) { response in
+            let auth = try await client.adminAuthorization()
+            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders.with(auth), body: jsonBody(body)) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.errorCode == code)
                 #expect(response.json?["meta"] != nil)
@@ -81,8 +86,9 @@ import Testing
 
     @Test func tooLongTextIs1001() async throws {
         try await APIHarness().run { client in
+            let auth = try await client.adminAuthorization()
             let body = jsonBody(#"{"to":"16315551000","text":{"body":""# + String(repeating: "a", count: 4097) + #""}}"#)
-            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders, body: body) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders.with(auth), body: body) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.errorCode == 1001)
             }
@@ -93,6 +99,7 @@ import Testing
         var configuration = APIConfiguration()
         configuration.bodyLimitBytes = 64
         try await APIHarness(configuration: configuration).run { client in
+            let auth = try await client.adminAuthorization()
             try await client.execute(uri: "/v1/nothing-here", method: .get) { response in
                 #expect(response.status == .notFound)
                 #expect(response.errorCode == 1006)
@@ -102,12 +109,12 @@ import Testing
                 #expect(response.errorCode == 1025)
                 #expect(response.headers[.allow] == "POST")
             }
-            try await client.execute(uri: "/v1/messages", method: .post, headers: [.contentType: "text/plain"], body: jsonBody("{}")) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: auth.with([.contentType: "text/plain"]), body: jsonBody("{}")) { response in
                 #expect(response.status == .unsupportedMediaType)
                 #expect(response.errorCode == 1025)
             }
             let big = jsonBody(#"{"to":"16315551000","text":{"body":""# + String(repeating: "a", count: 200) + #""}}"#)
-            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders, body: big) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders.with(auth), body: big) { response in
                 #expect(response.status == .contentTooLarge)
                 #expect(response.errorCode == 1025)
             }
@@ -117,22 +124,23 @@ import Testing
     @Test func idempotencyKeyReplaysAndConflicts() async throws {
         let harness = APIHarness()
         try await harness.run { client in
+            let auth = try await client.adminAuthorization()
             var headers = jsonHeaders
             headers[HTTPField.Name("X-Courier-Idempotency-Key")!] = "order-42"
             let body = #"{"to":"16315551000","text":{"body":"shipped"}}"#
-            let first = try await client.execute(uri: "/v1/messages", method: .post, headers: headers, body: jsonBody(body)) { $0.json?["messages"] }
-            try await client.execute(uri: "/v1/messages", method: .post, headers: headers, body: jsonBody(body)) { response in
+            let first = try await client.execute(uri: "/v1/messages", method: .post, headers: headers.with(auth), body: jsonBody(body)) { $0.json?["messages"] }
+            try await client.execute(uri: "/v1/messages", method: .post, headers: headers.with(auth), body: jsonBody(body)) { response in
                 #expect(response.status == .created)
                 #expect(response.json?["messages"] == first)
                 #expect(response.headers[HTTPField.Name("X-Courier-Idempotent-Replay")!] == "true")
             }
             let other = #"{"to":"16315551000","text":{"body":"cancelled"}}"#
-            try await client.execute(uri: "/v1/messages", method: .post, headers: headers, body: jsonBody(other)) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: headers.with(auth), body: jsonBody(other)) { response in
                 #expect(response.status == .conflict)
                 #expect(response.errorCode == 1004)
             }
             headers[HTTPField.Name("X-Courier-Idempotency-Key")!] = String(repeating: "k", count: 129)
-            try await client.execute(uri: "/v1/messages", method: .post, headers: headers, body: jsonBody(body)) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: headers.with(auth), body: jsonBody(body)) { response in
                 #expect(response.errorCode == 1009)
             }
             #expect(harness.storage.allRecords.count == 1)
@@ -143,8 +151,9 @@ import Testing
         let harness = APIHarness()
         harness.log.failNextAppends(1)
         try await harness.run { client in
+            let auth = try await client.adminAuthorization()
             let body = jsonBody(#"{"to":"16315551000","text":{"body":"x"}}"#)
-            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders, body: body) { response in
+            try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders.with(auth), body: body) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.json?["messages"] == nil)
                 #expect(response.headers[.retryAfter] == "1")
@@ -176,8 +185,9 @@ import Testing
         }
         let corpus = bodies
         try await APIHarness().run { client in
+            let auth = try await client.adminAuthorization()
             for body in corpus {
-                try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders, body: jsonBody(body)) { response in
+                try await client.execute(uri: "/v1/messages", method: .post, headers: jsonHeaders.with(auth), body: jsonBody(body)) { response in
                     #expect(response.status.code < 500, "body \(body) → \(response.status)")
                     #expect(response.status == .created || response.errorCode != nil, "body \(body)")
                 }

@@ -10,6 +10,12 @@ extension Event {
             "id=\(abbreviated(event.messageID))"
         case .shardChange(let event):
             "\(event.action.rawValue) shard=\(event.shard) shards=\(event.shardCount) owner=\(event.ownerNodeKey) epoch=\(event.epoch)"
+        case .userChange(let event):
+            "\(event.action.rawValue) user=\(event.username)" + (event.passwordHash.isEmpty ? "" : " password=***")
+                + (event.passwordChangeRequired ? " change-required" : "")
+                + (event.keptTokenDigest.map { " kept=\(abbreviated($0))" } ?? "")
+        case .token(let event):
+            "\(event.action.rawValue) token=\(abbreviated(event.tokenDigest)) user=\(event.username) expires=\(event.expiresAt)"
         }
     }
 
@@ -39,6 +45,20 @@ extension Event {
             ]
             if let parent = event.parentShard { object["parent_shard"] = .integer(Int64(parent)) }
             return .object(object)
+        case .userChange(let event):
+            // Secret fields print as *** (eventlog.md §8), even as a hash.
+            var object: JSONObject = [
+                "action": .string(event.action.rawValue), "username": .string(event.username),
+                "password_hash": event.passwordHash.isEmpty ? .null : "***",
+                "password_change_required": .bool(event.passwordChangeRequired),
+            ]
+            if let kept = event.keptTokenDigest { object["kept_token_sha256"] = .string(abbreviated(kept)) }
+            return .object(object)
+        case .token(let event):
+            return [
+                "action": .string(event.action.rawValue), "token_sha256": .string(abbreviated(event.tokenDigest)),
+                "username": .string(event.username), "expires_at": .string(event.expiresAt.description),
+            ]
         }
     }
 
@@ -48,7 +68,7 @@ extension Event {
         case .send(let event): event.messageID
         case .status(let event): event.messageID
         case .markRead(let event): event.messageID
-        case .shardChange: nil
+        case .shardChange, .userChange, .token: nil
         }
     }
 
@@ -57,7 +77,7 @@ extension Event {
         switch self {
         case .send(let event): event.to
         case .status(let event): event.waID
-        case .markRead, .shardChange: nil
+        case .markRead, .shardChange, .userChange, .token: nil
         }
     }
 }

@@ -4,6 +4,8 @@ public enum Event: Hashable, Sendable {
     case status(StatusEvent)
     case markRead(MarkReadEvent)
     case shardChange(ShardChangeEvent)
+    case userChange(UserChangeEvent)
+    case token(TokenEvent)
 
     public var kind: EventKind {
         switch self {
@@ -11,6 +13,8 @@ public enum Event: Hashable, Sendable {
         case .status: .status
         case .markRead: .markRead
         case .shardChange: .shardChange
+        case .userChange: .userChange
+        case .token: .token
         }
     }
 
@@ -20,6 +24,8 @@ public enum Event: Hashable, Sendable {
         case .status(let event): event.encoded()
         case .markRead(let event): event.encoded()
         case .shardChange(let event): event.encoded()
+        case .userChange(let event): event.encoded()
+        case .token(let event): event.encoded()
         }
     }
 
@@ -31,6 +37,8 @@ public enum Event: Hashable, Sendable {
         case .status: .status(try StatusEvent(decoding: payload))
         case .markRead: .markRead(try MarkReadEvent(decoding: payload))
         case .shardChange: .shardChange(try ShardChangeEvent(decoding: payload))
+        case .userChange: .userChange(try UserChangeEvent(decoding: payload))
+        case .token: .token(try TokenEvent(decoding: payload))
         default: nil
         }
     }

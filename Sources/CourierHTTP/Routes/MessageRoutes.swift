@@ -11,7 +11,7 @@ struct MessageRoutes {
     static var idempotencyKeyField: HTTPField.Name { HTTPField.Name("X-Courier-Idempotency-Key")! }
     static var idempotentReplayField: HTTPField.Name { HTTPField.Name("X-Courier-Idempotent-Replay")! }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<CourierRequestContext>) {
         router.post("/v1/messages") { request, _ -> Response in
             var request = request
             let body = try await request.jsonBody(limit: dependencies.configuration.bodyLimitBytes)

@@ -6,8 +6,8 @@ import Logging
 /// Wraps the router with api.md §1.1's conventions: a trailing slash is ignored, every response has
 /// `X-Request-Id` and `Server`, unknown paths are 404/1006, wrong methods 405/1025 with `Allow`, and
 /// every error becomes the error object; anything unexpected is a logged 500/1000, never a crash.
-struct ConventionsResponder<Router: HTTPResponder<BasicRequestContext>>: HTTPResponder {
-    typealias Context = BasicRequestContext
+struct ConventionsResponder<Router: HTTPResponder<CourierRequestContext>>: HTTPResponder {
+    typealias Context = CourierRequestContext
     let router: Router
     let routes: [APIRoute]
     let serverHeader: String
@@ -32,7 +32,7 @@ struct ConventionsResponder<Router: HTTPResponder<BasicRequestContext>>: HTTPRes
         } catch let error as APIError {
             response = error.response
         } catch let error as HTTPError {
-            response = HTTPErrorMapping<BasicRequestContext>(routes: routes).apiError(error, request: request).response
+            response = HTTPErrorMapping<CourierRequestContext>(routes: routes).apiError(error, request: request).response
         } catch {
             logger.error(
                 "request failed", metadata: ["error.type": "\(type(of: error))", "http.path": "\(request.uri.path)"])

@@ -1,0 +1,189 @@
+/// Users and tokens: the fold of the control stream's `user-change` and `token` records (api.md §1.2, §3).
+///
+/// Pure: no clock, no I/O, no hashing. `handle` decides from a command and `now`; `apply` folds durable
+/// records, the same path for live traffic and replay. Time comes only from records and `now`.
+public struct ControlState: Hashable, Sendable {
+    public static let adminUsername = "admin"
+    /// The first-start password of `admin`; logins must replace it (api.md §3.1).
+    public static let defaultAdminPassword = "secret"
+    /// api.md §1.2 [D8].
+    public static let tokenLifetime: Duration = .seconds(7 * 24 * 3600)
+    /// api.md §1.2: the 101st live token of a user revokes its oldest.
+    public static let maximumTokensPerUser = 100
+
+    public internal(set) var appliedSeq: UInt64 = 0
+    public internal(set) var epoch: UInt64 = 0
+    public internal(set) var lastTimestamp = Timestamp.zero
+    public internal(set) var users: [String: UserAccount] = [:]
+    /// Live (and not yet pruned expired) tokens by digest.
+    public internal(set) var tokens: [String: LiveToken] = [:]
+    /// Each user's token digests in issue order, oldest first.
+    public internal(set) var tokenOrder: [String: [String]] = [:]
+    /// Control records of kinds this build does not know, counted, never fatal (eventlog.md §4).
+    public internal(set) var unknownRecords = 0
+    /// Usernames whose `created` / `deleted` is appended but not yet applied, so a concurrent command does not
+    /// decide on stale state. Cleared by `apply` or `appendFailed`; not part of the folded state.
+    var pendingCreations: Set<String> = []
+    var pendingDeletions: Set<String> = []
+
+    public init() {}
+
+    public static func == (lhs: ControlState, rhs: ControlState) -> Bool {
+        lhs.appliedSeq == rhs.appliedSeq && lhs.epoch == rhs.epoch && lhs.lastTimestamp == rhs.lastTimestamp
+            && lhs.users == rhs.users && lhs.tokens == rhs.tokens && lhs.tokenOrder == rhs.tokenOrder
+            && lhs.unknownRecords == rhs.unknownRecords
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(appliedSeq)
+        hasher.combine(users.count)
+        hasher.combine(tokens.count)
+    }
+
+    /// The user a token digest authenticates at `now`: nil when unknown, revoked or expired.
+    public func authenticate(tokenDigest: String, now: Timestamp) -> AuthenticatedUser? {
+        guard let token = tokens[tokenDigest], token.expiresAt > now, let user = users[token.username] else {
+            return nil
+        }
+        return AuthenticatedUser(username: user.username, role: user.role, tokenDigest: tokenDigest)
+    }
+
+    /// The user's tokens that are live at `now`, oldest first.
+    public func liveTokens(of username: String, now: Timestamp) -> [LiveToken] {
+        (tokenOrder[username] ?? []).compactMap { tokens[$0] }.filter { $0.expiresAt > now }
+    }
+
+    /// Decides what a command does: appends to make, then the reply to give once they are durable.
+    public mutating func handle(_ command: ControlCommand, now: Timestamp) -> [ControlEffect] {
+        var effects: [ControlEffect] = []
+        switch command {
+        case .bootstrap(let hash):
+            if users.isEmpty && pendingCreations.isEmpty {
+                pendingCreations.insert(Self.adminUsername)
+                effects.append(
+                    .append(
+                        .userChange(
+                            UserChangeEvent(
+                                action: .created,
+                                username: Self.adminUsername,
+                                passwordHash: hash,
+                                passwordChangeRequired: true
+                            )
+                        )
+                    )
+                )
+            }
+            effects.append(.reply(.done))
+        case .login(let grant):
+            effects = handleLogin(grant, now: now)
+        case .createUser(let username, let hash):
+            if users[username] != nil || pendingCreations.contains(username) {
+                effects.append(.reply(.rejected(.userExists)))
+            } else {
+                pendingCreations.insert(username)
+                effects.append(
+                    .append(.userChange(UserChangeEvent(action: .created, username: username, passwordHash: hash)))
+                )
+                effects.append(.reply(.done))
+            }
+        case .changePassword(let username, let hash, let kept):
+            if isLive(username) {
+                effects.append(
+                    .append(
+                        .userChange(
+                            UserChangeEvent(
+                                action: .passwordChanged,
+                                username: username,
+                                passwordHash: hash,
+                                keptTokenDigest: kept
+                            )
+                        )
+                    )
+                )
+                effects.append(.reply(.done))
+            } else {
+                effects.append(.reply(.rejected(.userNotFound)))
+            }
+        case .deleteUser(let username):
+            if username == Self.adminUsername {
+                effects.append(.reply(.rejected(.adminCannotBeDeleted)))
+            } else if isLive(username) {
+                pendingDeletions.insert(username)
+                effects.append(.append(.userChange(UserChangeEvent(action: .deleted, username: username))))
+                effects.append(.reply(.done))
+            } else {
+                effects.append(.reply(.rejected(.userNotFound)))
+            }
+        case .revokeToken(let digest):
+            if let token = tokens[digest] {
+                effects.append(
+                    .append(
+                        .token(
+                            TokenEvent(
+                                action: .revoked,
+                                tokenDigest: digest,
+                                username: token.username,
+                                expiresAt: token.expiresAt
+                            )
+                        )
+                    )
+                )
+            }
+            effects.append(.reply(.done))
+        }
+        return effects
+    }
+
+    private func handleLogin(_ grant: LoginGrant, now: Timestamp) -> [ControlEffect] {
+        var effects: [ControlEffect] = []
+        if !isLive(grant.username) || users[grant.username]?.passwordHash != grant.verifiedPasswordHash {
+            // Reentrancy: the user was deleted or its password changed while the actor verified the old one.
+            effects.append(.reply(.rejected(.invalidCredentials)))
+        } else if users[grant.username]?.passwordChangeRequired == true && grant.newPasswordHash == nil {
+            effects.append(.reply(.rejected(.passwordChangeRequired)))
+        } else {
+            if let newHash = grant.newPasswordHash {
+                effects.append(
+                    .append(
+                        .userChange(
+                            UserChangeEvent(
+                                action: .passwordChanged,
+                                username: grant.username,
+                                passwordHash: newHash
+                            )
+                        )
+                    )
+                )
+            }
+            let expiresAt = now.advanced(by: Self.tokenLifetime)
+            effects.append(
+                .append(
+                    .token(
+                        TokenEvent(
+                            action: .issued,
+                            tokenDigest: grant.tokenDigest,
+                            username: grant.username,
+                            expiresAt: expiresAt
+                        )
+                    )
+                )
+            )
+            effects.append(.reply(.tokenIssued(expiresAt: expiresAt)))
+        }
+        return effects
+    }
+
+    /// Forgets what `handle` reserved for a command whose append failed (nothing was logged).
+    public mutating func appendFailed(_ command: ControlCommand) {
+        switch command {
+        case .bootstrap: pendingCreations.remove(Self.adminUsername)
+        case .createUser(let username, _): pendingCreations.remove(username)
+        case .deleteUser(let username): pendingDeletions.remove(username)
+        case .login, .changePassword, .revokeToken: break
+        }
+    }
+
+    private func isLive(_ username: String) -> Bool {
+        users[username] != nil && !pendingDeletions.contains(username)
+    }
+}
