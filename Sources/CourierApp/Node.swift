@@ -31,6 +31,7 @@ public struct Node: Sendable {
         clock: @escaping @Sendable () -> Timestamp = SystemSources.clock,
         randomID: @escaping @Sendable () -> (UInt64, UInt64) = SystemSources.random128,
         credentials: CredentialOperations = .crypto(),
+        metricsText: (@Sendable () -> [UInt8])? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> Node {
         guard configuration.role == .all else {
@@ -91,9 +92,10 @@ public struct Node: Sendable {
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
         apiConfiguration.apiKey = configuration.apiKey
-        let dependencies = APIDependencies(
+        var dependencies = APIDependencies(
             shards: shards, randomID: randomID, gatewayStatus: { gateway.status }, configuration: apiConfiguration,
             logger: logger, control: control)
+        dependencies.metricsText = metricsText
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             configuration: ApplicationConfiguration(

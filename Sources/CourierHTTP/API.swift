@@ -14,6 +14,8 @@ public struct APIDependencies: Sendable {
     public var logger: Logger
     /// Users and tokens. nil until the node wires it: then every authenticated route answers 503/1011.
     public var control: ControlActor?
+    /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
+    public var metricsText: (@Sendable () -> [UInt8])? = nil
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -58,6 +60,7 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/users/{username}"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
+        APIRoute(method: .get, path: "/metrics"),
     ]
 
     /// The responder to serve: the router wrapped in Courier's conventions (request ids, trailing
@@ -74,6 +77,7 @@ public enum CourierAPI {
         userRoutes.registerLogin(on: router)
         userRoutes.register(users: users, admins: admins)
         HealthRoutes(dependencies: dependencies).register(on: monitors)
+        MetricsRoutes(dependencies: dependencies).register(on: monitors)
         MessageRoutes(dependencies: dependencies).register(on: users)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",

@@ -5,6 +5,8 @@ import CourierLogging
 import Dispatch
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
@@ -48,7 +50,23 @@ struct Serve: AsyncParsableCommand {
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
         hangup.setEventHandler { logs.reopen() }
         hangup.resume()
-        let node = try await CourierApp.Node.build(configuration: configuration, logger: logger, onListening: { port in
+        // Only `courier` bootstraps metrics; components record through swift-metrics (STYLE.md §6).
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // fsyncs take tenths of a millisecond: buckets from 50 µs, not the default 5 ms.
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
+        ]
+        factory.valueHistogramBuckets["courier_log_batch_events"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 10_000]
+        MetricsSystem.bootstrap(factory)
+        let metricsText: @Sendable () -> [UInt8] = {
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return buffer
+        }
+        let node = try await CourierApp.Node.build(configuration: configuration, logger: logger, metricsText: metricsText, onListening: { port in
             logger.info("listening", metadata: ["http.host": "\(configuration.listenHost)", "http.port": "\(port)"])
         })
         let group = ServiceGroup(

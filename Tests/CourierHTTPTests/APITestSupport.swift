@@ -24,6 +24,8 @@ struct APIHarness {
     /// nil: a node that has not wired users and tokens (routes answer 503/1011).
     let control: ControlActor?
     let configuration: APIConfiguration
+    /// What `/metrics` renders; nil leaves metrics off.
+    var metricsText: (@Sendable () -> [UInt8])? = nil
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -52,7 +54,7 @@ struct APIHarness {
     func run(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         if let control { _ = try await control.start() }
         let counter = Mutex<UInt64>(0)
-        let dependencies = APIDependencies(
+        var dependencies = APIDependencies(
             shards: shards,
             randomID: {
                 counter.withLock {
@@ -64,6 +66,7 @@ struct APIHarness {
             logger: Logger(label: "test.http"),
             control: control
         )
+        dependencies.metricsText = metricsText
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }
