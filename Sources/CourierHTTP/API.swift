@@ -60,7 +60,11 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/users/{username}"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
+        APIRoute(method: .get, path: "/v1/settings/application"),
+        APIRoute(method: .patch, path: "/v1/settings/application"),
+        APIRoute(method: .delete, path: "/v1/settings/application"),
         APIRoute(method: .get, path: "/metrics"),
+        APIRoute(method: .get, path: "/openapi.json"),
     ]
 
     /// The responder to serve: the router wrapped in Courier's conventions (request ids, trailing
@@ -68,7 +72,7 @@ public enum CourierAPI {
     public static func responder(_ dependencies: APIDependencies) -> some HTTPResponder<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: HTTPErrorMapping(routes: routes))
-        // Every route but login sits behind an authenticator (api.md §1.2); it runs only once a route matched,
+        // Every route but login and /openapi.json sits behind an authenticator (api.md §1.2); it runs only once a route matched,
         // so unknown paths stay 404 and wrong methods 405 without credentials.
         let users = router.group().add(middleware: Authenticator(.user, dependencies: dependencies))
         let admins = router.group().add(middleware: Authenticator(.admin, dependencies: dependencies))
@@ -79,6 +83,8 @@ public enum CourierAPI {
         HealthRoutes(dependencies: dependencies).register(on: monitors)
         MetricsRoutes(dependencies: dependencies).register(on: monitors)
         MessageRoutes(dependencies: dependencies).register(on: users)
+        SettingsRoutes(dependencies: dependencies).register(admins: admins)
+        OpenAPIRoutes().register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",
             logger: dependencies.logger)

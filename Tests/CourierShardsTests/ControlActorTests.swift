@@ -288,6 +288,41 @@ import Testing
         _ = try await restarted.start()
         #expect(await restarted.snapshot == actor.snapshot)
     }
+
+    @Test func applicationSettingsArePatchedResetAndReplayedAfterARestart() async throws {
+        let (actor, _) = try await startedWithAdmin()
+        #expect(await actor.applicationSettings() == ApplicationSettings.defaults)
+        let before = storage.allRecords.count
+        #expect(
+            try await actor.patchApplicationSettings(["webhooks": ["max_batch_size": "10"], "callback_persist": false])
+                == .done
+        )
+        #expect(storage.allRecords.count == before + 1)
+        #expect(
+            try await actor.patchApplicationSettings(["heartbeat_interval": 30])
+                == .rejected(
+                    .invalidSettings([
+                        APIProblem(code: 1009, details: "unhealthy_interval (30) must be greater than heartbeat_interval (30)")
+                    ])
+                )
+        )
+        #expect(storage.allRecords.count == before + 1)
+        let settings = await actor.applicationSettings()
+        #expect(settings["webhooks"]?["max_batch_size"] == 10)
+        #expect(settings["callback_persist"] == false)
+
+        let (restarted, _) = makeActor(seed: 6)
+        _ = try await restarted.start()
+        #expect(await restarted.applicationSettings() == settings)
+        #expect(await restarted.snapshot == actor.snapshot)
+
+        #expect(try await restarted.resetApplicationSettings() == .done)
+        #expect(await restarted.applicationSettings() == ApplicationSettings.defaults)
+        let (again, _) = makeActor(seed: 7)
+        _ = try await again.start()
+        #expect(await again.applicationSettings() == ApplicationSettings.defaults)
+        #expect(await again.snapshot == restarted.snapshot)
+    }
 }
 
 @Suite struct ControlActorLMDBTests {

@@ -14,6 +14,10 @@ public enum ControlCommand: Hashable, Sendable {
     case deleteUser(username: String)
     /// Logout: revokes one token (api.md §3.2).
     case revokeToken(digest: String)
+    /// `PATCH /v1/settings/application` (api.md §9.1): the body, validated as a whole against the current settings.
+    case patchApplicationSettings(JSONObject)
+    /// `DELETE /v1/settings/application`: every field but `wa_id` back to its default.
+    case resetApplicationSettings
 }
 
 /// A login that passed password verification.
@@ -50,6 +54,8 @@ public enum ControlRejection: Hashable, Sendable {
     case userNotFound
     /// Deleting `admin` (400, 1009).
     case adminCannotBeDeleted
+    /// A settings PATCH broke api.md §9.1 (400, 1009 / 1010): every problem found.
+    case invalidSettings([APIProblem])
 }
 
 public enum ControlReply: Hashable, Sendable {

@@ -1,6 +1,6 @@
 extension ControlState {
     /// Folds one durable control record. Records must arrive in seq order with no gap. Kinds other than
-    /// `user-change` and `token` belong to other control state machines and only advance the seq.
+    /// `user-change`, `token` and `settings-change` belong to other control state machines and only advance the seq.
     ///
     /// Commands decided on state that changed before their record (a token issued to a user deleted meanwhile)
     /// fold to nothing, the same way on every replay.
@@ -18,8 +18,21 @@ extension ControlState {
         switch event {
         case .userChange(let change): apply(change, at: record)
         case .token(let token): apply(token, at: record)
+        case .settingsChange(let change): apply(change)
         case .send, .status, .markRead, .shardChange: break
         case nil: unknownRecords += 1
+        }
+    }
+
+    private mutating func apply(_ change: SettingsChangeEvent) {
+        let value = change.parsedValue
+        if case .object = value {
+            settings[change.section] = .object(Self.folded(settings[change.section]?.objectValue ?? JSONObject(), change))
+        } else {
+            settings[change.section] = value  // a full value that is not an object replaces the section
+        }
+        if change.section == SettingsChangeEvent.applicationSection, pendingSettingsChanges > 0 {
+            pendingSettingsChanges -= 1
         }
     }
 

@@ -19,19 +19,26 @@ public struct ControlState: Hashable, Sendable {
     public internal(set) var tokens: [String: LiveToken] = [:]
     /// Each user's token digests in issue order, oldest first.
     public internal(set) var tokenOrder: [String: [String]] = [:]
+    /// Settings sections (`settings-change`, api.md §9) by name: the stored value, for `application` only the
+    /// overrides of the defaults (`ApplicationSettings.effective` shows them whole).
+    public internal(set) var settings: JSONObject = [:]
     /// Control records of kinds this build does not know, counted, never fatal (eventlog.md §4).
     public internal(set) var unknownRecords = 0
     /// Usernames whose `created` / `deleted` is appended but not yet applied, so a concurrent command does not
     /// decide on stale state. Cleared by `apply` or `appendFailed`; not part of the folded state.
     var pendingCreations: Set<String> = []
     var pendingDeletions: Set<String> = []
+    /// Application settings changes appended but not yet applied, and the overrides as they will be after them:
+    /// a concurrent PATCH validates against these (cross-field rules), not stale state. Not folded state.
+    var pendingSettingsChanges = 0
+    var pendingApplicationOverrides = JSONObject()
 
     public init() {}
 
     public static func == (lhs: ControlState, rhs: ControlState) -> Bool {
         lhs.appliedSeq == rhs.appliedSeq && lhs.epoch == rhs.epoch && lhs.lastTimestamp == rhs.lastTimestamp
             && lhs.users == rhs.users && lhs.tokens == rhs.tokens && lhs.tokenOrder == rhs.tokenOrder
-            && lhs.unknownRecords == rhs.unknownRecords
+            && lhs.settings == rhs.settings && lhs.unknownRecords == rhs.unknownRecords
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -39,6 +46,14 @@ public struct ControlState: Hashable, Sendable {
         hasher.combine(users.count)
         hasher.combine(tokens.count)
     }
+
+    /// The stored overrides of `/v1/settings/application`.
+    public var applicationOverrides: JSONObject {
+        settings[SettingsChangeEvent.applicationSection]?.objectValue ?? JSONObject()
+    }
+
+    /// `GET /v1/settings/application`: every field, defaults merged with the overrides (api.md §9.1).
+    public var applicationSettings: JSONObject { ApplicationSettings.effective(applicationOverrides) }
 
     /// The user a token digest authenticates at `now`: nil when unknown, revoked or expired.
     public func authenticate(tokenDigest: String, now: Timestamp) -> AuthenticatedUser? {
@@ -130,8 +145,43 @@ public struct ControlState: Hashable, Sendable {
                 )
             }
             effects.append(.reply(.done))
+        case .patchApplicationSettings(let body):
+            let base = pendingSettingsChanges > 0 ? pendingApplicationOverrides : applicationOverrides
+            do {
+                let patch = try ApplicationSettings.validatePatch(body, overrides: base)
+                if !patch.members.isEmpty {
+                    effects.append(contentsOf: settingsChange(SettingsChangeEvent(
+                        section: SettingsChangeEvent.applicationSection, patch: patch), base: base))
+                }
+                effects.append(.reply(.done))
+            } catch {
+                effects.append(.reply(.rejected(.invalidSettings(error.problems))))
+            }
+        case .resetApplicationSettings:
+            let base = pendingSettingsChanges > 0 ? pendingApplicationOverrides : applicationOverrides
+            effects.append(contentsOf: settingsChange(SettingsChangeEvent(
+                section: SettingsChangeEvent.applicationSection, patch: JSONObject(), reset: true), base: base))
+            effects.append(.reply(.done))
         }
         return effects
+    }
+
+    /// Appends an application settings change, remembering what the overrides will be once it applies.
+    private mutating func settingsChange(_ event: SettingsChangeEvent, base: JSONObject) -> [ControlEffect] {
+        pendingSettingsChanges += 1
+        pendingApplicationOverrides = Self.folded(base, event)
+        return [.append(.settingsChange(event))]
+    }
+
+    /// A section's stored value after `event`: reset first, then the merge patch (RFC 7396).
+    static func folded(_ stored: JSONObject, _ event: SettingsChangeEvent) -> JSONObject {
+        var value = stored
+        if event.reset {
+            value = event.section == SettingsChangeEvent.applicationSection
+                ? ApplicationSettings.resetOverrides(stored) : JSONObject()
+        }
+        if case .object(let patch) = event.parsedValue { value = ApplicationSettings.mergePatch(value, patch) }
+        return value
     }
 
     private func handleLogin(_ grant: LoginGrant, now: Timestamp) -> [ControlEffect] {
@@ -179,6 +229,8 @@ public struct ControlState: Hashable, Sendable {
         case .bootstrap: pendingCreations.remove(Self.adminUsername)
         case .createUser(let username, _): pendingCreations.remove(username)
         case .deleteUser(let username): pendingDeletions.remove(username)
+        case .patchApplicationSettings, .resetApplicationSettings:
+            pendingSettingsChanges = max(0, pendingSettingsChanges - 1)
         case .login, .changePassword, .revokeToken: break
         }
     }

@@ -10,6 +10,9 @@ extension Event {
             "id=\(abbreviated(event.messageID))"
         case .shardChange(let event):
             "\(event.action.rawValue) shard=\(event.shard) shards=\(event.shardCount) owner=\(event.ownerNodeKey) epoch=\(event.epoch)"
+        case .settingsChange(let event):
+            "section=\(event.section)" + (event.reset ? " reset" : "")
+                + " fields=\(event.parsedValue.objectValue?.keys.joined(separator: ",") ?? "-")"
         case .userChange(let event):
             "\(event.action.rawValue) user=\(event.username)" + (event.passwordHash.isEmpty ? "" : " password=***")
                 + (event.passwordChangeRequired ? " change-required" : "")
@@ -45,6 +48,10 @@ extension Event {
             ]
             if let parent = event.parentShard { object["parent_shard"] = .integer(Int64(parent)) }
             return .object(object)
+        case .settingsChange(let event):
+            return [
+                "section": .string(event.section), "reset": .bool(event.reset), "value": event.parsedValue,
+            ]
         case .userChange(let event):
             // Secret fields print as *** (eventlog.md §8), even as a hash.
             var object: JSONObject = [
@@ -68,7 +75,7 @@ extension Event {
         case .send(let event): event.messageID
         case .status(let event): event.messageID
         case .markRead(let event): event.messageID
-        case .shardChange, .userChange, .token: nil
+        case .shardChange, .settingsChange, .userChange, .token: nil
         }
     }
 
@@ -77,7 +84,7 @@ extension Event {
         switch self {
         case .send(let event): event.to
         case .status(let event): event.waID
-        case .markRead, .shardChange, .userChange, .token: nil
+        case .markRead, .shardChange, .settingsChange, .userChange, .token: nil
         }
     }
 }

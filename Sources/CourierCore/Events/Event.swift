@@ -4,6 +4,7 @@ public enum Event: Hashable, Sendable {
     case status(StatusEvent)
     case markRead(MarkReadEvent)
     case shardChange(ShardChangeEvent)
+    case settingsChange(SettingsChangeEvent)
     case userChange(UserChangeEvent)
     case token(TokenEvent)
 
@@ -13,6 +14,7 @@ public enum Event: Hashable, Sendable {
         case .status: .status
         case .markRead: .markRead
         case .shardChange: .shardChange
+        case .settingsChange: .settingsChange
         case .userChange: .userChange
         case .token: .token
         }
@@ -24,6 +26,7 @@ public enum Event: Hashable, Sendable {
         case .status(let event): event.encoded()
         case .markRead(let event): event.encoded()
         case .shardChange(let event): event.encoded()
+        case .settingsChange(let event): event.encoded()
         case .userChange(let event): event.encoded()
         case .token(let event): event.encoded()
         }
@@ -37,6 +40,7 @@ public enum Event: Hashable, Sendable {
         case .status: .status(try StatusEvent(decoding: payload))
         case .markRead: .markRead(try MarkReadEvent(decoding: payload))
         case .shardChange: .shardChange(try ShardChangeEvent(decoding: payload))
+        case .settingsChange: .settingsChange(try SettingsChangeEvent(decoding: payload))
         case .userChange: .userChange(try UserChangeEvent(decoding: payload))
         case .token: .token(try TokenEvent(decoding: payload))
         default: nil

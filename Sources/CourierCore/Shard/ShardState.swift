@@ -150,7 +150,7 @@ public struct ShardState: Hashable, Sendable {
                 message.statusAt = record.timestamp
                 messages[event.messageID] = message
             }
-        case .markRead, .shardChange, .userChange, .token:
+        case .markRead, .shardChange, .settingsChange, .userChange, .token:
             break
         case nil:
             unknownRecords += 1

@@ -40,6 +40,8 @@ extension UserRoutes {
             return APIError(1006, "no such user")
         case .adminCannotBeDeleted:
             return APIError(1009, "the admin user cannot be deleted")
+        case .invalidSettings(let problems):
+            return APIError(problems: problems)
         }
     }
 
