@@ -90,7 +90,7 @@ let package = Package(
         ),
         .target(
             name: "CourierTesting",
-            dependencies: ["CourierCore", "CourierLog", "CourierShards", "CourierStore"],
+            dependencies: ["CourierCore", "CourierLog", "CourierShards", "CourierStore", "CourierCrypto"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -22,7 +22,7 @@ public struct ReceiptPlan: Hashable, Sendable {
             Step(status: .sent, delay: configuration.sentDelay, errorCode: nil),
             Step(status: .delivered, delay: configuration.deliveredDelay - configuration.sentDelay, errorCode: nil),
         ]
-        var random = SplitMix64(seed: configuration.seed ^ ShardHash.fnv1a64(messageID))
+        var random = SeededRandom(seed: configuration.seed ^ ShardHash.fnv1a64(messageID))
         let draw = Double(random.next() >> 11) / Double(1 << 53)
         if draw < configuration.readRatio {
             steps.append(Step(status: .read, delay: configuration.readDelay - configuration.deliveredDelay, errorCode: nil))
@@ -48,17 +48,4 @@ public struct GatewayConfiguration: Sendable {
     public var unknownSuffix: String? = nil
 
     public init() {}
-}
-
-/// SplitMix64: a tiny seeded generator, identical on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

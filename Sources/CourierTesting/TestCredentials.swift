@@ -1,11 +1,12 @@
 import CourierCore
+import CourierCrypto
 import Synchronization
 
 extension CredentialOperations {
     /// Cheap, deterministic stand-ins for CourierCrypto's scrypt, policy and tokens, so actor and HTTP tests run
     /// in microseconds and replay from a seed. Not secure: FNV-1a instead of scrypt and SHA-256.
     ///
-    /// The policy is api.md §3.1's (the same rules as CourierCrypto's `PasswordPolicy`).
+    /// The password policy is CourierCrypto's own (api.md §3.1).
     public static func testing(seed: UInt64 = 1) -> CredentialOperations {
         let random = Mutex(SeededRandom(seed: seed))
         return CredentialOperations(
@@ -18,7 +19,7 @@ extension CredentialOperations {
                 guard fields.count == 4, fields[1] == "test" else { return false }
                 return fields[3] == hexadecimal(ShardHash.fnv1a64(fields[2] + password))
             },
-            passwordProblem: TestPasswordPolicy.problem,
+            passwordProblem: PasswordPolicy.check,  // the real policy: only hashing is faked
             newToken: {
                 let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
                 return random.withLock { generator in
@@ -37,22 +38,3 @@ private func hexadecimal(_ value: UInt64) -> String {
 }
 
 /// api.md §3.1's password rules, worded like CourierCrypto's `PasswordPolicy`.
-enum TestPasswordPolicy {
-    static let specialCharacters = ##"!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~"##
-
-    static func problem(_ password: String) -> String? {
-        let scalars = password.unicodeScalars
-        if !(8...64).contains(password.count) { return "password must be 8 to 64 characters long" }
-        if !scalars.contains(where: { ("0"..."9").contains($0) }) { return "password must contain a digit" }
-        if !scalars.contains(where: { ("A"..."Z").contains($0) }) {
-            return "password must contain an upper-case ASCII letter"
-        }
-        if !scalars.contains(where: { ("a"..."z").contains($0) }) {
-            return "password must contain a lower-case ASCII letter"
-        }
-        if !scalars.contains(where: { specialCharacters.unicodeScalars.contains($0) }) {
-            return "password must contain a special character from \(specialCharacters)"
-        }
-        return nil
-    }
-}

@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func replayOfTheSameRecordsGivesTheSameState() throws {
-        var random = SplitMix(seed: 42)
+        var random = SeededRandom(seed: 42)
         var live = ShardState(shard: 0)
         var records: [Record] = []
         for index in 0..<500 {
@@ -88,17 +88,5 @@ import Testing
         for record in records { _ = try replayed.apply(record) }
         #expect(replayed == live)
         #expect(replayed.messages.count == records.count)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
