@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # cleanup functions are run from traps
-# Courier benchmark: a PostgreSQL commit-rate baseline, then courier-bench.
+# Courier benchmark: a PostgreSQL commit-rate baseline, then courier-bench, then the HTTP benchmark.
 #
 # Usage: scripts/bench.sh [extra courier-bench arguments...]      (make bench BENCH_FLAGS="...")
 #
-# 1. builds courier-bench in release mode, in its own scratch directory (.build-bench) so that it
-#    neither waits for nor invalidates the debug build in .build;
+# 1. builds courier-bench, courier and courier-ceiling in release mode, in their own scratch
+#    directory (.build-bench) so that they neither wait for nor invalidate the debug build in .build;
 # 2. starts a throwaway PostgreSQL (fsync=on, synchronous_commit=on) and measures with pgbench how
 #    many single-row INSERT transactions per second it commits with 64 clients;
-# 3. stops PostgreSQL and runs courier-bench with that figure (--pg-commits-per-second) and a work
-#    directory on the same disk as the repository (BENCH_TMP, default ./.bench-tmp), which is
-#    removed afterwards.
+# 3. stops PostgreSQL, starts a fresh one for replication and runs courier-bench with that figure
+#    (--pg-commits-per-second), the fresh server's URL (--pg-url: courier-bench replicates into a new
+#    database per run; REPLICATION_BENCH=0 skips it) and a work directory on the same disk as the
+#    repository (BENCH_TMP, default ./.bench-tmp), which is removed afterwards; then stops PostgreSQL;
+# 4. runs scripts/bench-http.sh with the same figure (--pg-tps): acked POST /v1/messages per second
+#    on the all-in-one node and on the HTTP ceiling (courier-ceiling), 64 wrk connections
+#    (--quick among the arguments is passed on; HTTP_BENCH=0 skips this part).
 # Knobs: SWIFT (default swift), BENCH_TMP, PGBENCH_CLIENTS (64), PGBENCH_THREADS (2),
 # PGBENCH_SECONDS (10), BENCH_BUILD (scratch path, default .build-bench),
-# COURIER_BENCH_BIN (default $BENCH_BUILD/release/courier-bench).
+# COURIER_BENCH_BIN (default $BENCH_BUILD/release/courier-bench), REPLICATION_BENCH (1),
+# HTTP_BENCH (1), and scripts/bench-http.sh's WRK_* knobs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,6 +29,8 @@ PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-64}
 PGBENCH_THREADS=${PGBENCH_THREADS:-2}
 PGBENCH_SECONDS=${PGBENCH_SECONDS:-10}
 BENCH_BUILD=${BENCH_BUILD:-$repo/.build-bench}
+HTTP_BENCH=${HTTP_BENCH:-1}
+REPLICATION_BENCH=${REPLICATION_BENCH:-1}
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
@@ -51,8 +58,28 @@ section "Build: $SWIFT build -c release --product courier-bench --scratch-path $
 "$SWIFT" build -c release --product courier-bench --scratch-path "$BENCH_BUILD"
 bench_bin=${COURIER_BENCH_BIN:-$BENCH_BUILD/release/courier-bench}
 [ -x "$bench_bin" ] || { echo "bench.sh: $bench_bin was not built" >&2; exit 1; }
+if [ "$HTTP_BENCH" != 0 ]; then
+    for product in courier courier-ceiling; do
+        section "Build: $SWIFT build -c release --product $product --scratch-path $BENCH_BUILD"
+        "$SWIFT" build -c release --product "$product" --scratch-path "$BENCH_BUILD"
+        [ -x "$BENCH_BUILD/release/$product" ] || { echo "bench.sh: $product was not built" >&2; exit 1; }
+    done
+fi
 
 section "PostgreSQL baseline: pgbench, $PGBENCH_CLIENTS clients, one-row INSERT per transaction, ${PGBENCH_SECONDS} s"
+
+# Starts a throwaway PostgreSQL and sets pgdir and pg_url. Runs in this shell (not a subshell) so
+# that pgdir is seen by stop_pg. Prefers the repository's disk (the same disk courier-bench writes
+# to); falls back to /tmp when user postgres cannot reach the repository (e.g. a checkout under /root).
+start_pg() {
+    pgdir="$BENCH_TMP/pg"
+    if ! pg_url=$(scripts/pg.sh start "$pgdir"); then
+        scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+        pgdir=$(mktemp -d /tmp/courier-bench-pg.XXXXXX)
+        echo "bench.sh: PostgreSQL runs in $pgdir instead (another disk may give other figures)" >&2
+        pg_url=$(scripts/pg.sh start "$pgdir") || return 1
+    fi
+}
 
 # Sets pg_tps to the measured transactions per second (rounded); pgbench's report goes to stdout.
 # Runs in this shell (not a subshell) so that pgdir is seen by stop_pg. Non-zero on any failure.
@@ -61,15 +88,8 @@ run_pgbench() {
     bindir=$(scripts/pg.sh bindir) || return 1
     [ -x "$bindir/pgbench" ] || { echo "bench.sh: no pgbench in $bindir" >&2; return 1; }
 
-    # Prefer the repository's disk (the same disk courier-bench writes to); fall back to /tmp when
-    # user postgres cannot reach the repository (e.g. a checkout under /root).
-    pgdir="$BENCH_TMP/pg"
-    if ! url=$(scripts/pg.sh start "$pgdir"); then
-        scripts/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
-        pgdir=$(mktemp -d /tmp/courier-bench-pg.XXXXXX)
-        echo "bench.sh: PostgreSQL runs in $pgdir instead (another disk may give other figures)" >&2
-        url=$(scripts/pg.sh start "$pgdir") || return 1
-    fi
+    start_pg || return 1
+    url=$pg_url
     port=$(cat "$pgdir/port")
     echo "PostgreSQL: $url (data in $pgdir/pgdata, fsync=on, synchronous_commit=on)"
 
@@ -96,6 +116,7 @@ run_pgbench() {
 }
 
 pg_tps=0
+pg_url=""
 if run_pgbench; then
     echo "PostgreSQL baseline: $pg_tps commits/s"
 else
@@ -107,11 +128,42 @@ stop_pg
 # share the disk with courier-bench's syncs (one run straight after pgbench saw 0.4 s sync stalls).
 sync
 
+# Replication target: a fresh server, so nothing pgbench left behind is written back meanwhile. It
+# idles through the log measurements (courier-bench replicates last) and is stopped right after.
+replication_args=()
+if [ "$REPLICATION_BENCH" != 0 ]; then
+    if start_pg; then
+        echo "PostgreSQL for replication: $pg_url (data in $pgdir/pgdata, fsync=on, synchronous_commit=on)"
+        replication_args=(--pg-url "$pg_url")
+    else
+        stop_pg
+        echo "bench.sh: could not start PostgreSQL for replication; courier-bench will not measure it" >&2
+    fi
+fi
+
 section "courier-bench (work dir $BENCH_TMP/courier)"
 mkdir -p "$BENCH_TMP/courier"
-echo "+ $bench_bin --pg-commits-per-second $pg_tps --work-dir $BENCH_TMP/courier $*"
+echo "+ $bench_bin --pg-commits-per-second $pg_tps ${replication_args[*]} --work-dir $BENCH_TMP/courier $*"
 rc=0
-"$bench_bin" --pg-commits-per-second "$pg_tps" --work-dir "$BENCH_TMP/courier" "$@" || rc=$?
+"$bench_bin" --pg-commits-per-second "$pg_tps" ${replication_args[@]+"${replication_args[@]}"} \
+    --work-dir "$BENCH_TMP/courier" "$@" || rc=$?
+stop_pg
 
-section "Done (courier-bench exit code $rc)"
-exit "$rc"
+http_rc=0
+if [ "$HTTP_BENCH" != 0 ]; then
+    http_args=(--pg-tps "$pg_tps")
+    for argument in "$@"; do
+        if [ "$argument" = --quick ]; then http_args+=(--quick); fi
+    done
+    # Courier's log syncs should not share the disk with courier-bench's leftover writeback.
+    sync
+    echo
+    echo "+ scripts/bench-http.sh ${http_args[*]}"
+    export BENCH_TMP BENCH_BUILD SWIFT
+    COURIER_BIN=$BENCH_BUILD/release/courier CEILING_BIN=$BENCH_BUILD/release/courier-ceiling \
+        scripts/bench-http.sh "${http_args[@]}" || http_rc=$?
+fi
+
+section "Done (courier-bench exit code $rc, bench-http exit code $http_rc)"
+if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+exit "$http_rc"
