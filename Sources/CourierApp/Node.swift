@@ -72,7 +72,7 @@ public struct Node: Sendable {
         let shards = ShardDirectory(
             shardCount: shardCount, log: log, epoch: 1, configuration: shardConfiguration, logger: logger,
             onDispatch: { messageID, to in gateway.dispatch(messageID: messageID, to: to) })
-        gateway.onReceipt { receipt in await Self.record(receipt, in: shards, logger: logger) }
+        gateway.onReceipts { receipts in await Self.record(receipts, in: shards, logger: logger) }
         let replayed = try await shards.replayAll()
         var redispatched = 0
         for actor in shards.actors { redispatched += await actor.redispatchPending() }
@@ -108,21 +108,27 @@ public struct Node: Sendable {
             services: services + [application])
     }
 
-    /// Logs a receipt from the gateway as a `status` event on the recipient's shard.
-    static func record(_ receipt: GatewaySimulator.Receipt, in shards: ShardDirectory, logger: Logger) async {
-        var errors: [UInt8] = []
-        if let code = receipt.errorCode {
-            let error: JSONValue = [["code": .integer(Int64(code)), "title": .string(APIProblem.title(of: code))]]
-            errors = error.serialized()
+    /// Logs receipts from the gateway as `status` events, one append per shard per batch.
+    static func record(_ receipts: [GatewaySimulator.Receipt], in shards: ShardDirectory, logger: Logger) async {
+        var byShard: [Int: [StatusEvent]] = [:]
+        for receipt in receipts {
+            var errors: [UInt8] = []
+            if let code = receipt.errorCode {
+                let error: JSONValue = [["code": .integer(Int64(code)), "title": .string(APIProblem.title(of: code))]]
+                errors = error.serialized()
+            }
+            let status = StatusEvent(
+                messageID: receipt.messageID, waID: receipt.waID, status: receipt.status,
+                networkTimestamp: receipt.timestamp, errors: errors)
+            byShard[Int(shards.actor(for: receipt.waID).shard), default: []].append(status)
         }
-        let status = StatusEvent(
-            messageID: receipt.messageID, waID: receipt.waID, status: receipt.status, networkTimestamp: receipt.timestamp,
-            errors: errors)
-        do {
-            try await shards.actor(for: receipt.waID).recordStatus(status)
-        } catch {
-            // Not logged: the send stays without this status and is re-dispatched after a restart.
-            logger.warning("status not logged", metadata: ["message.id": "\(receipt.messageID)", "error": "\(error)"])
+        for (shard, statuses) in byShard {
+            do {
+                try await shards.actors[shard].recordStatuses(statuses)
+            } catch {
+                // Not logged: those sends stay without this status and are re-dispatched after a restart.
+                logger.warning("statuses not logged", metadata: ["shard.id": "\(shard)", "error": "\(error)"])
+            }
         }
     }
 

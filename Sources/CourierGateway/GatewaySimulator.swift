@@ -28,13 +28,28 @@ public final class GatewaySimulator: Sendable {
     private let logger: Logger
     private let state = Mutex<State>(State())
 
+    /// One receipt waiting for its time. Receipts of the same step position share one delay, so each
+    /// position's queue is in due order and the timer loop only looks at queue heads.
+    private struct Scheduled {
+        var due: ContinuousClock.Instant
+        var messageID: String
+        var waID: String
+        var steps: [ReceiptPlan.Step]
+        var position: Int
+    }
+
     private struct State {
         var online = true
         var seen: Set<String> = []
         var delivered: [Delivered] = []
-        var receiptHandler: (@Sendable (Receipt) async -> Void)?
+        var receiptHandler: (@Sendable ([Receipt]) async -> Void)?
         /// Messages dispatched while offline, delivered when the network comes back.
         var backlog: [(messageID: String, to: String)] = []
+        /// Per step position (sent, delivered, read), a FIFO with its head index.
+        var queues: [[Scheduled]] = [[], [], []]
+        var heads: [Int] = [0, 0, 0]
+        var loopRunning = false
+        var loopWaiter: CheckedContinuation<Void, Never>?
     }
 
     public init(
@@ -48,8 +63,9 @@ public final class GatewaySimulator: Sendable {
         self.logger = logger
     }
 
-    /// Where receipts go (set once the shards exist: they and the gateway refer to each other).
-    public func onReceipt(_ handler: @escaping @Sendable (Receipt) async -> Void) {
+    /// Where receipts go, in batches of everything due at once (set once the shards exist: they and
+    /// the gateway refer to each other).
+    public func onReceipts(_ handler: @escaping @Sendable ([Receipt]) async -> Void) {
         state.withLock { $0.receiptHandler = handler }
     }
 
@@ -58,30 +74,82 @@ public final class GatewaySimulator: Sendable {
 
     /// Hands a durable send to the network. Repeats of a message id are ignored.
     public func dispatch(messageID: String, to waID: String) {
-        let accepted: Bool? = state.withLock { state in
-            guard state.seen.insert(messageID).inserted else { return nil }
+        let plan = ReceiptPlan.plan(messageID: messageID, to: waID, configuration: configuration)
+        let now = ContinuousClock.now
+        let (startLoop, waiter): (Bool, CheckedContinuation<Void, Never>?) = state.withLock { state in
+            guard state.seen.insert(messageID).inserted else { return (false, nil) }
             guard state.online else {
                 state.backlog.append((messageID, waID))
-                return false
+                return (false, nil)
             }
             state.delivered.append(Delivered(messageID: messageID, to: waID, at: clock()))
-            return true
+            state.queues[0].append(
+                Scheduled(due: now + plan.steps[0].delay, messageID: messageID, waID: waID, steps: plan.steps, position: 0))
+            let start = !state.loopRunning
+            state.loopRunning = true
+            defer { state.loopWaiter = nil }
+            return (start, state.loopWaiter)
         }
-        guard accepted == true else { return }
-        let plan = ReceiptPlan.plan(messageID: messageID, to: waID, configuration: configuration)
-        Task { await deliver(plan, messageID: messageID, to: waID) }
+        waiter?.resume()
+        if startLoop { Task { await runTimerLoop() } }
     }
 
-    private func deliver(_ plan: ReceiptPlan, messageID: String, to waID: String) async {
-        for step in plan.steps {
-            do {
-                try await sleep(step.delay)
-            } catch {
-                return  // cancelled: the node is stopping; the status is owed and re-dispatched on restart
+    /// One loop for all receipts: take everything due, hand it over as one batch, sleep until the
+    /// next head is due, or wait for a dispatch when nothing is scheduled.
+    private func runTimerLoop() async {
+        while true {
+            let now = ContinuousClock.now
+            let (due, nextDue, handler) = state.withLock { state in
+                var due: [Scheduled] = []
+                var nextDue: ContinuousClock.Instant? = nil
+                for position in 0..<state.queues.count {
+                    while state.heads[position] < state.queues[position].count,
+                        state.queues[position][state.heads[position]].due <= now
+                    {
+                        let item = state.queues[position][state.heads[position]]
+                        state.heads[position] += 1
+                        due.append(item)
+                        if item.position + 1 < item.steps.count {
+                            let next = item.position + 1
+                            state.queues[next].append(
+                                Scheduled(
+                                    due: item.due + item.steps[next].delay, messageID: item.messageID, waID: item.waID,
+                                    steps: item.steps, position: next))
+                        }
+                    }
+                    // Reclaim consumed slots now and then so the queues do not grow forever.
+                    if state.heads[position] > 4096 {
+                        state.queues[position].removeFirst(state.heads[position])
+                        state.heads[position] = 0
+                    }
+                    if state.heads[position] < state.queues[position].count {
+                        let head = state.queues[position][state.heads[position]].due
+                        nextDue = nextDue.map { min($0, head) } ?? head
+                    }
+                }
+                return (due, nextDue, state.receiptHandler)
             }
-            let receipt = Receipt(messageID: messageID, waID: waID, status: step.status, timestamp: clock(), errorCode: step.errorCode)
-            guard let handler = state.withLock({ $0.receiptHandler }) else { return }
-            await handler(receipt)
+            if !due.isEmpty, let handler {
+                let timestamp = clock()
+                await handler(due.map { item in
+                    let step = item.steps[item.position]
+                    return Receipt(messageID: item.messageID, waID: item.waID, status: step.status, timestamp: timestamp, errorCode: step.errorCode)
+                })
+            }
+            if let nextDue {
+                if due.isEmpty {
+                    do { try await sleep(nextDue - ContinuousClock.now) } catch { return }  // cancelled: stopping
+                }
+                continue
+            }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    let pending = (0..<state.queues.count).contains { state.heads[$0] < state.queues[$0].count }
+                    if !pending { state.loopWaiter = continuation }
+                    return pending
+                }
+                if resumeNow { continuation.resume() }
+            }
         }
     }
 

@@ -94,6 +94,28 @@ public actor ShardActor {
         _ = try await run(.recordStatus(status))
     }
 
+    /// Logs many receipts with one append (the gateway hands them over in batches).
+    public func recordStatuses(_ statuses: [StatusEvent]) async throws {
+        guard statuses.count > 1 else {
+            if let status = statuses.first { try await recordStatus(status) }
+            return
+        }
+        let payloads = statuses.map { Event.status($0).encodedPayload() }
+        let entries = payloads.map { LogEntry(shard: shard, epoch: epoch, kind: .status, payload: $0) }
+        let positions: [LogPosition]
+        do {
+            positions = try await log.append(entries)
+        } catch {
+            throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
+        }
+        // Reentrancy: applied in seq order with whatever other appenders left in the reorder buffer.
+        for (position, payload) in zip(positions, payloads) {
+            reorder[position.seq] = Record(
+                shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: .status, payload: payload)
+        }
+        try applyReadyRecords()
+    }
+
     /// Hands every send still owed to the network to the gateway again (after replay).
     public func redispatchPending() -> Int {
         let pending = state.undispatched

@@ -34,7 +34,7 @@ import Testing
         configuration.deliveredDelay = .zero
         configuration.readDelay = .zero
         let gateway = GatewaySimulator(configuration: configuration, clock: { .zero }, sleep: { _ in }, logger: Logger(label: "test"))
-        gateway.onReceipt { receipt in receipts.withLock { $0.append(receipt) } }
+        gateway.onReceipts { batch in receipts.withLock { $0 += batch } }
         gateway.dispatch(messageID: "m1", to: "16315551000")
         gateway.dispatch(messageID: "m1", to: "16315551000")
         for _ in 0..<1000 where receipts.withLock({ $0.count }) < 3 { await Task.yield() }

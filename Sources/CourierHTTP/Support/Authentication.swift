@@ -101,8 +101,13 @@ extension APIDependencies {
 }
 
 extension Substring {
+    /// Trims spaces and tabs on UTF-8 bytes: this runs on every request, and character-wise
+    /// reversed collections cost microseconds (HTTP benchmark profile).
     func trimmingSpaces() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+        return String(self[first...last])
     }
 }
 
