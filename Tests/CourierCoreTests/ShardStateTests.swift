@@ -1,4 +1,4 @@
-import CourierCore
+@testable import CourierCore
 import Testing
 
 /// The shard state machine, fed commands and records by hand.
@@ -88,5 +88,13 @@ import Testing
         for record in records { _ = try replayed.apply(record) }
         #expect(replayed == live)
         #expect(replayed.messages.count == records.count)
+    }
+}
+
+@Suite struct ShardDigestTests {
+    @Test func digestEqualsFNVOfTheConcatenation() {
+        for (type, content) in [("text", Array("{\"body\":\"hi\"}".utf8)), ("", []), ("image", [0, 255, 7])] {
+            #expect(ShardState.digest(type: type, content: content) == ShardHash.fnv1a64(Array(type.utf8) + [0] + content))
+        }
     }
 }

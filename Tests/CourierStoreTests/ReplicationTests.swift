@@ -190,3 +190,39 @@ import Testing
         await log.close()
     }
 }
+
+@Suite struct ControlProjectionTests {
+    @Test func usersAndSettingsProjectionsFollowTheControlStream() async throws {
+        let database = try TestDatabase.create()
+        defer { database.drop() }
+        try Migrator().upgrade(PGConnection(url: database.url))
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        let log = try fixture.open()
+        func user(_ action: UserChangeEvent.Action, _ name: String) -> LogEntry {
+            let event = UserChangeEvent(action: action, username: name, passwordHash: "$scrypt$x", passwordChangeRequired: false)
+            return LogEntry(shard: Record.controlShard, epoch: 1, kind: .userChange, payload: event.encoded())
+        }
+        func settings(_ patch: JSONObject, reset: Bool = false) -> LogEntry {
+            let event = SettingsChangeEvent(section: "application", patch: patch, reset: reset)
+            return LogEntry(shard: Record.controlShard, epoch: 1, kind: .settingsChange, payload: event.encoded())
+        }
+        _ = try await log.append([user(.created, "admin"), user(.created, "ops1"), user(.created, "ops2")])
+        _ = try await log.append([user(.passwordChanged, "admin"), user(.deleted, "ops1")])
+        _ = try await log.append([settings(["callback_persist": false, "webhooks": ["url": "https://a.example/hook"]])])
+        _ = try await log.append([settings(["webhooks": ["url": .null], "sent_status": true])])
+        let replicator = Replicator(
+            log: log, database: database.configuration, configuration: .init(nodeKey: "test:1"), clock: fixture.clock.function,
+            logger: Logger(label: "test"))
+        replicator.start()
+        try await replicator.waitReplicated(shard: Record.controlShard, seq: log.lastSeq(shard: Record.controlShard), timeout: .seconds(30))
+        let connection = try PGConnection(url: database.url)
+        #expect(try connection.execute("SELECT username, role FROM users ORDER BY username").rows == [["admin", "admin"], ["ops2", "user"]])
+        let value = try #require(try connection.execute("SELECT value::text FROM settings WHERE section = 'application'").rows.first?[0])
+        // jsonb orders keys by length, then bytes.
+        #expect(try JSONParser.parse(Array(value.utf8)) == ["webhooks": [:], "sent_status": true, "callback_persist": false])
+        #expect(try connection.execute("SELECT count(*) FROM users WHERE role = 'admin'").rows[0][0] == "1")
+        await replicator.stop()
+        await log.close()
+    }
+}

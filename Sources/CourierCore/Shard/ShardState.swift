@@ -160,8 +160,14 @@ public struct ShardState: Hashable, Sendable {
 
     static func idempotencySlot(to: String, key: String) -> String { to + "\u{0}" + key }
 
+    /// FNV-1a over `type ‖ 0 ‖ content`, continued in place: replay computes it for every send,
+    /// and building the concatenated array dominated its cost.
     static func digest(type: String, content: [UInt8]) -> UInt64 {
-        ShardHash.fnv1a64(Array(type.utf8) + [0] + content)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in type.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        hash = hash &* 0x0000_0100_0000_01b3  // the 0 separator: XOR with 0 is a no-op
+        for byte in content { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
     }
 }
 

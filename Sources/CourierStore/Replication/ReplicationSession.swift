@@ -85,6 +85,7 @@ final class ReplicationSession {
                 }
             }
             try MessageProjection.apply(records, connection: connection)
+            try ControlProjection.apply(records, connection: connection)
             try advanceWatermarks(batches)
             try connection.execute("COMMIT")
         } catch {
