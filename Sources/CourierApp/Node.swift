@@ -138,19 +138,23 @@ public struct Node: Sendable {
         database: DatabaseConfiguration, log: LMDBEventLog, nodeKey: String, shardCount: Int,
         clock: @escaping @Sendable () -> Timestamp, logger: Logger
     ) async throws -> Replicator {
-        let migrated: Result<[Int], StoreError> = await Task.detached {
-            // libpq blocks: keep it off the cooperative pool's hot threads with a detached task.
-            do {
-                let connection = try DatabaseBootstrap.connect(database) { message in
-                    logger.warning("waiting for PostgreSQL", metadata: ["db": "\(database.displayName)", "error": "\(message)"])
-                }
-                return .success(try Migrator().upgrade(connection) { line in logger.info("\(line)") })
-            } catch let error as StoreError {
-                return .failure(error)
-            } catch {
-                return .failure(StoreError(.connection, "\(error)"))
-            }
-        }.value
+        // libpq blocks (and retries for up to 60 s): a dedicated thread, never the cooperative pool.
+        let worker = PGWorker(url: database.connectionString, name: "courier-pg-init")
+        defer { worker.stop() }
+        let migrated: Result<[Int], StoreError>
+        do {
+            migrated = .success(
+                try await worker.run {
+                    let connection = try DatabaseBootstrap.connect(database) { message in
+                        logger.warning("waiting for PostgreSQL", metadata: ["db": "\(database.displayName)", "error": "\(message)"])
+                    }
+                    return try Migrator().upgrade(connection) { line in logger.info("\(line)") }
+                })
+        } catch let error as StoreError {
+            migrated = .failure(error)
+        } catch {
+            migrated = .failure(StoreError(.connection, "\(error)"))
+        }
         switch migrated {
         case .success(let applied):
             logger.info("database ready", metadata: ["db": "\(database.displayName)", "db.migrations.applied": "\(applied.count)"])

@@ -47,6 +47,23 @@ public final class PGWorker: Sendable {
         }
     }
 
+    /// Runs blocking work (its own connection handling included) on the worker thread.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job: @Sendable () -> Void = { continuation.resume(with: Result { try body() }) }
+            let accepted = jobs.withLock { jobs in
+                guard !jobs.stopping else { return false }
+                jobs.items.append(job)
+                return true
+            }
+            if accepted {
+                wake.signal()
+            } else {
+                continuation.resume(throwing: StoreError(.closed, "the PostgreSQL worker is stopped"))
+            }
+        }
+    }
+
     /// Like `perform`, but blocking the calling thread: for threads that are themselves dedicated (the replicator).
     func withConnection<T>(_ body: (PGConnection) throws -> T) throws -> T {
         let state = threadState
