@@ -23,6 +23,8 @@ public final class GatewaySimulator: Sendable {
     }
 
     public let configuration: GatewayConfiguration
+    /// How many message ids the network remembers for idempotency (at most twice this many are held).
+    static let rememberedMessages = 1_000_000
     private let clock: @Sendable () -> Timestamp
     private let sleep: @Sendable (Duration) async throws -> Void
     private let logger: Logger
@@ -40,7 +42,11 @@ public final class GatewaySimulator: Sendable {
 
     private struct State {
         var online = true
+        /// Message ids already dispatched, in two generations so memory stays bounded on a long run:
+        /// when `seen` fills, it becomes `seenBefore` and a new generation starts.
         var seen: Set<String> = []
+        var seenBefore: Set<String> = []
+        /// The newest received messages (`GET /gateway/messages`), bounded likewise.
         var delivered: [Delivered] = []
         var receiptHandler: (@Sendable ([Receipt]) async -> Void)?
         /// Messages dispatched while offline, delivered when the network comes back.
@@ -77,12 +83,19 @@ public final class GatewaySimulator: Sendable {
         let plan = ReceiptPlan.plan(messageID: messageID, to: waID, configuration: configuration)
         let now = ContinuousClock.now
         let (startLoop, waiter): (Bool, CheckedContinuation<Void, Never>?) = state.withLock { state in
-            guard state.seen.insert(messageID).inserted else { return (false, nil) }
+            guard !state.seenBefore.contains(messageID), state.seen.insert(messageID).inserted else { return (false, nil) }
+            if state.seen.count > Self.rememberedMessages {
+                state.seenBefore = state.seen
+                state.seen = []
+            }
             guard state.online else {
                 state.backlog.append((messageID, waID))
                 return (false, nil)
             }
             state.delivered.append(Delivered(messageID: messageID, to: waID, at: clock()))
+            if state.delivered.count > 2 * Self.rememberedMessages / 100 {
+                state.delivered.removeFirst(state.delivered.count - Self.rememberedMessages / 100)
+            }
             state.queues[0].append(
                 Scheduled(due: now + plan.steps[0].delay, messageID: messageID, waID: waID, steps: plan.steps, position: 0))
             let start = !state.loopRunning
@@ -168,7 +181,10 @@ public final class GatewaySimulator: Sendable {
         }
         logger.info("gateway \(online ? "online" : "offline")", metadata: ["gateway.backlog": "\(backlog.count)"])
         for message in backlog {
-            state.withLock { _ = $0.seen.remove(message.messageID) }
+            state.withLock { state in
+                state.seen.remove(message.messageID)
+                state.seenBefore.remove(message.messageID)
+            }
             dispatch(messageID: message.messageID, to: message.to)
         }
     }
