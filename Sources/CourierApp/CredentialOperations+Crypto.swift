@@ -11,6 +11,8 @@ extension CredentialOperations {
             passwordProblem: { PasswordPolicy.check($0) },
             newToken: { Token.generate() },
             tokenDigest: { Token.digest($0) },
-            secretsEqual: { Token.constantTimeEquals($0, $1) })
+            secretsEqual: { Token.constantTimeEquals($0, $1) },
+            sealBackup: { try BackupCipher.seal(plaintext: $0, password: $1) },
+            openBackup: { try BackupCipher.open($0, password: $1) })
     }
 }

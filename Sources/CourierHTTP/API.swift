@@ -63,6 +63,8 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/settings/application"),
         APIRoute(method: .patch, path: "/v1/settings/application"),
         APIRoute(method: .delete, path: "/v1/settings/application"),
+        APIRoute(method: .post, path: "/v1/settings/backup"),
+        APIRoute(method: .post, path: "/v1/settings/restore"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
     ]

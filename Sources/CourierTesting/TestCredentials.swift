@@ -27,7 +27,10 @@ extension CredentialOperations {
                 }
             },
             tokenDigest: { token in (0..<4).map { hexadecimal(ShardHash.fnv1a64("\($0):" + token)) }.joined() },
-            secretsEqual: { $0 == $1 }
+            secretsEqual: { $0 == $1 },
+            // The real cipher (api.md §10): scrypt takes a fraction of a second per backup or restore.
+            sealBackup: { try BackupCipher.seal(plaintext: $0, password: $1) },
+            openBackup: { try BackupCipher.open($0, password: $1) }
         )
     }
 }

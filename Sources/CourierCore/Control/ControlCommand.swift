@@ -18,6 +18,9 @@ public enum ControlCommand: Hashable, Sendable {
     case patchApplicationSettings(JSONObject)
     /// `DELETE /v1/settings/application`: every field but `wa_id` back to its default.
     case resetApplicationSettings
+    /// `POST /v1/settings/restore` (api.md §10): a decrypted, validated backup replaces every settings section and
+    /// every user (users missing from the backup are deleted); every token is revoked. One atomic batch.
+    case restore(BackupDocument)
 }
 
 /// A login that passed password verification.
@@ -56,6 +59,9 @@ public enum ControlRejection: Hashable, Sendable {
     case adminCannotBeDeleted
     /// A settings PATCH broke api.md §9.1 (400, 1009 / 1010): every problem found.
     case invalidSettings([APIProblem])
+    /// A backup that could not be decrypted (wrong password, damaged or truncated) or is not a valid document
+    /// (400, 1009); nothing changed.
+    case backupUnreadable(String)
 }
 
 public enum ControlReply: Hashable, Sendable {

@@ -162,7 +162,54 @@ public struct ControlState: Hashable, Sendable {
             effects.append(contentsOf: settingsChange(SettingsChangeEvent(
                 section: SettingsChangeEvent.applicationSection, patch: JSONObject(), reset: true), base: base))
             effects.append(.reply(.done))
+        case .restore(let backup):
+            effects = handleRestore(backup)
         }
+        return effects
+    }
+
+    /// Every settings section reset to the backup's value (sections the backup lacks reset to their defaults),
+    /// users recreated or given the backup's hash (which revokes their tokens), users the backup lacks deleted.
+    private mutating func handleRestore(_ backup: BackupDocument) -> [ControlEffect] {
+        var effects: [ControlEffect] = []
+        let application = SettingsChangeEvent.applicationSection
+        let base = pendingSettingsChanges > 0 ? pendingApplicationOverrides : applicationOverrides
+        effects += settingsChange(
+            SettingsChangeEvent(
+                section: application, patch: backup.settings[application]?.objectValue ?? JSONObject(), reset: true),
+            base: base)
+        var sections = Set(settings.keys).union(backup.settings.keys)
+        sections.remove(application)
+        for section in sections.sorted() {
+            let event: SettingsChangeEvent
+            if let value = backup.settings[section], value.objectValue == nil {
+                event = SettingsChangeEvent(section: section, value: value.serialized())  // a whole non-object value
+            } else {
+                event = SettingsChangeEvent(
+                    section: section, patch: backup.settings[section]?.objectValue ?? JSONObject(), reset: true)
+            }
+            effects.append(.append(.settingsChange(event)))
+        }
+        let kept = Set(backup.users.map(\.username))
+        for username in users.keys.sorted() where !kept.contains(username) && isLive(username) {
+            effects.append(.append(.userChange(UserChangeEvent(action: .deleted, username: username))))
+        }
+        for user in backup.users {
+            let exists = isLive(user.username) || pendingCreations.contains(user.username)
+            effects.append(
+                .append(
+                    .userChange(
+                        UserChangeEvent(
+                            action: exists ? .passwordChanged : .created,
+                            username: user.username,
+                            passwordHash: user.passwordHash,
+                            passwordChangeRequired: user.passwordChangeRequired
+                        )
+                    )
+                )
+            )
+        }
+        effects.append(.reply(.done))
         return effects
     }
 
@@ -229,7 +276,7 @@ public struct ControlState: Hashable, Sendable {
         case .bootstrap: pendingCreations.remove(Self.adminUsername)
         case .createUser(let username, _): pendingCreations.remove(username)
         case .deleteUser(let username): pendingDeletions.remove(username)
-        case .patchApplicationSettings, .resetApplicationSettings:
+        case .patchApplicationSettings, .resetApplicationSettings, .restore:
             pendingSettingsChanges = max(0, pendingSettingsChanges - 1)
         case .login, .changePassword, .revokeToken: break
         }

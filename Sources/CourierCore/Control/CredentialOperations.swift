@@ -16,6 +16,10 @@ public struct CredentialOperations: Sendable {
     public var tokenDigest: @Sendable (_ token: String) -> String
     /// Compares two secrets (API keys) in time independent of their contents.
     public var secretsEqual: @Sendable (_ lhs: String, _ rhs: String) -> Bool
+    /// Encrypts a backup document under a password (api.md §10): the raw blob, before base64. Slow (scrypt).
+    public var sealBackup: @Sendable (_ plaintext: [UInt8], _ password: String) throws -> [UInt8]
+    /// The plaintext of a sealed backup; throws on a wrong password, damaged, truncated or foreign data.
+    public var openBackup: @Sendable (_ blob: [UInt8], _ password: String) throws -> [UInt8]
 
     public init(
         hashPassword: @escaping @Sendable (_ password: String) throws -> String,
@@ -23,7 +27,13 @@ public struct CredentialOperations: Sendable {
         passwordProblem: @escaping @Sendable (_ password: String) -> String?,
         newToken: @escaping @Sendable () -> String,
         tokenDigest: @escaping @Sendable (_ token: String) -> String,
-        secretsEqual: @escaping @Sendable (_ lhs: String, _ rhs: String) -> Bool
+        secretsEqual: @escaping @Sendable (_ lhs: String, _ rhs: String) -> Bool,
+        sealBackup: @escaping @Sendable (_ plaintext: [UInt8], _ password: String) throws -> [UInt8] = { _, _ in
+            throw BackupUnavailable()
+        },
+        openBackup: @escaping @Sendable (_ blob: [UInt8], _ password: String) throws -> [UInt8] = { _, _ in
+            throw BackupUnavailable()
+        }
     ) {
         self.hashPassword = hashPassword
         self.verifyPassword = verifyPassword
@@ -31,5 +41,13 @@ public struct CredentialOperations: Sendable {
         self.newToken = newToken
         self.tokenDigest = tokenDigest
         self.secretsEqual = secretsEqual
+        self.sealBackup = sealBackup
+        self.openBackup = openBackup
     }
+}
+
+/// Thrown by the default `sealBackup` / `openBackup` of operations built without backup encryption.
+public struct BackupUnavailable: Error, Hashable, Sendable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "backup encryption is not configured" }
 }

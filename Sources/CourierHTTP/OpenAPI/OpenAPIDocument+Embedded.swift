@@ -768,6 +768,138 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/settings/backup": {
+      "post": {
+        "operationId": "backupSettings",
+        "tags": [
+          "Settings"
+        ],
+        "summary": "Back up settings and users (admin)",
+        "description": "Returns every settings section and every user (password hashes only, never passwords), including account registration (`wa_id`), as one blob encrypted under `password`: AES-256-GCM with a key derived by scrypt (N=2^15, r=8, p=1) from the password and a random 16-byte salt, then base64. A missing password answers 400/1008, one outside 8–64 characters 400/1009.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/BackupRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The encrypted backup.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BackupResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/settings/restore": {
+      "post": {
+        "operationId": "restoreSettings",
+        "tags": [
+          "Settings"
+        ],
+        "summary": "Restore settings and users from a backup (admin)",
+        "description": "Decrypts and validates the whole backup first, then replaces every settings section and every user in one atomic control-stream batch: users missing from the backup are deleted, and every token is revoked (log in again). A wrong password, or damaged, truncated or foreign data answers 400/1009 (`backup could not be decrypted`) and changes nothing.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RestoreRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The restore is durable; every token was revoked.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2281,6 +2413,65 @@ extension OpenAPIDocument {
           },
           "meta": {
             "$ref": "#/components/schemas/Meta"
+          }
+        }
+      },
+      "BackupRequest": {
+        "type": "object",
+        "required": [
+          "password"
+        ],
+        "properties": {
+          "password": {
+            "type": "string",
+            "minLength": 8,
+            "maxLength": 64,
+            "description": "The password the backup is (or was) encrypted under."
+          }
+        }
+      },
+      "BackupResponse": {
+        "type": "object",
+        "required": [
+          "settings",
+          "meta"
+        ],
+        "properties": {
+          "settings": {
+            "type": "object",
+            "required": [
+              "data"
+            ],
+            "properties": {
+              "data": {
+                "type": "string",
+                "contentEncoding": "base64",
+                "description": "The encrypted backup: base64 of `CRBK`, format version, salt, nonce, ciphertext and tag."
+              }
+            }
+          },
+          "meta": {
+            "$ref": "#/components/schemas/Meta"
+          }
+        }
+      },
+      "RestoreRequest": {
+        "type": "object",
+        "required": [
+          "password",
+          "data"
+        ],
+        "properties": {
+          "password": {
+            "type": "string",
+            "minLength": 8,
+            "maxLength": 64,
+            "description": "The password the backup is (or was) encrypted under."
+          },
+          "data": {
+            "type": "string",
+            "contentEncoding": "base64",
+            "description": "`settings.data` of a backup response."
           }
         }
       }

@@ -42,6 +42,8 @@ extension UserRoutes {
             return APIError(1009, "the admin user cannot be deleted")
         case .invalidSettings(let problems):
             return APIError(problems: problems)
+        case .backupUnreadable(let details):
+            return APIError(1009, details)
         }
     }
 
