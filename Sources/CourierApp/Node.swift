@@ -96,6 +96,7 @@ public struct Node: Sendable {
             shards: shards, randomID: randomID, gatewayStatus: { gateway.status }, configuration: apiConfiguration,
             logger: logger, control: control)
         dependencies.metricsText = metricsText
+        dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             configuration: ApplicationConfiguration(

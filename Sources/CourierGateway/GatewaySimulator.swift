@@ -75,6 +75,12 @@ public final class GatewaySimulator: Sendable {
         state.withLock { $0.receiptHandler = handler }
     }
 
+    /// Whether `waID` is on the simulated network (numbers ending in `--unknown-suffix` are not).
+    public func isOnNetwork(_ waID: String) -> Bool {
+        guard let suffix = configuration.unknownSuffix, !suffix.isEmpty else { return true }
+        return !waID.hasSuffix(suffix)
+    }
+
     /// `connected` or `disconnected`, for `/v1/health`.
     public var status: String { state.withLock { $0.online } ? "connected" : "disconnected" }
 

@@ -14,6 +14,8 @@ public struct APIDependencies: Sendable {
     public var logger: Logger
     /// Users and tokens. nil until the node wires it: then every authenticated route answers 503/1011.
     public var control: ControlActor?
+    /// Whether a well-formed `wa_id` is on the network (the gateway's directory), for `/v1/contacts`.
+    public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
 
@@ -60,6 +62,7 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/users/{username}"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
+        APIRoute(method: .post, path: "/v1/contacts"),
         APIRoute(method: .get, path: "/v1/settings/application"),
         APIRoute(method: .patch, path: "/v1/settings/application"),
         APIRoute(method: .delete, path: "/v1/settings/application"),
@@ -85,6 +88,7 @@ public enum CourierAPI {
         HealthRoutes(dependencies: dependencies).register(on: monitors)
         MetricsRoutes(dependencies: dependencies).register(on: monitors)
         MessageRoutes(dependencies: dependencies).register(on: users)
+        ContactRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
         OpenAPIRoutes().register(on: router)
         return ConventionsResponder(

@@ -19,6 +19,15 @@ import Testing
         #expect((0..<200).map { ReceiptPlan.plan(messageID: "m\($0)", to: "16315551000", configuration: configuration) } != first)
     }
 
+    @Test func directoryFollowsTheUnknownSuffix() {
+        var configuration = GatewayConfiguration()
+        #expect(GatewaySimulator(configuration: configuration, clock: { .zero }, logger: Logger(label: "t")).isOnNetwork("16315550999"))
+        configuration.unknownSuffix = "999"
+        let gateway = GatewaySimulator(configuration: configuration, clock: { .zero }, logger: Logger(label: "t"))
+        #expect(!gateway.isOnNetwork("16315550999"))
+        #expect(gateway.isOnNetwork("16315551000"))
+    }
+
     @Test func unknownNumbersFailWith1013() {
         var configuration = GatewayConfiguration()
         configuration.unknownSuffix = "999"

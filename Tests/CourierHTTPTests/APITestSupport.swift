@@ -26,6 +26,8 @@ struct APIHarness {
     let configuration: APIConfiguration
     /// What `/metrics` renders; nil leaves metrics off.
     var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// The network's directory for `/v1/contacts`.
+    var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -67,6 +69,7 @@ struct APIHarness {
             control: control
         )
         dependencies.metricsText = metricsText
+        dependencies.isOnNetwork = isOnNetwork
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }

@@ -900,6 +900,63 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/contacts": {
+      "post": {
+        "operationId": "checkContacts",
+        "tags": [
+          "Contacts"
+        ],
+        "summary": "Check contacts",
+        "description": "Normalizes each input like `to` in POST /v1/messages and asks the network whether it is a WhatsApp user: `valid` with the `wa_id`, `invalid` (malformed or not on the network), `failed` while the network is unreachable.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ContactsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The contacts, one entry per input, in order.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ContactsResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -2472,6 +2529,76 @@ extension OpenAPIDocument {
             "type": "string",
             "contentEncoding": "base64",
             "description": "`settings.data` of a backup response."
+          }
+        }
+      },
+      "ContactsRequest": {
+        "type": "object",
+        "required": [
+          "contacts"
+        ],
+        "properties": {
+          "contacts": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+              "type": "string"
+            }
+          },
+          "blocking": {
+            "type": "string",
+            "enum": [
+              "wait",
+              "no_wait"
+            ],
+            "default": "wait"
+          },
+          "force_check": {
+            "type": [
+              "boolean",
+              "string"
+            ],
+            "default": false
+          }
+        }
+      },
+      "ContactsResponse": {
+        "type": "object",
+        "required": [
+          "contacts",
+          "meta"
+        ],
+        "properties": {
+          "contacts": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "input",
+                "status"
+              ],
+              "properties": {
+                "input": {
+                  "type": "string"
+                },
+                "wa_id": {
+                  "type": "string"
+                },
+                "status": {
+                  "type": "string",
+                  "enum": [
+                    "valid",
+                    "invalid",
+                    "processing",
+                    "failed"
+                  ]
+                }
+              }
+            }
+          },
+          "meta": {
+            "$ref": "#/components/schemas/Meta"
           }
         }
       }
