@@ -70,11 +70,7 @@ extension LMDBEventLog {
         while true {
             var chunk: [(shard: UInt16, seq: UInt64, bytes: Int, record: Record?, crc: UInt32)] = []
             try segment.environment.read { txn in
-                var cursor = try after.map { key in
-                    try txn.seek(shard: key.shard, seq: key.seq).flatMap {
-                        $0.shard == key.shard && $0.seq == key.seq ? try txn.next() : $0
-                    }
-                } ?? txn.first()
+                var cursor = try txn.seek(after: after)
                 while let current = cursor, chunk.count < 10_000 {
                     let record: Record?
                     if strict {

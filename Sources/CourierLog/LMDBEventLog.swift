@@ -293,9 +293,7 @@ extension LMDBEventLog {
         guard let segment = state.withLock({ $0.segments.first { $0.id == id } }) else { return [] }
         return try segment.environment.read { txn in
             var output: [(shard: UInt16, seq: UInt64, bytes: [UInt8])] = []
-            var cursor = try key.map { key in
-                try txn.seek(shard: key.shard, seq: key.seq).flatMap { $0.shard == key.shard && $0.seq == key.seq ? try txn.next() : $0 }
-            } ?? txn.first()
+            var cursor = try txn.seek(after: key)
             while let current = cursor, output.count < limit {
                 output.append((current.shard, current.seq, [UInt8](current.value)))
                 cursor = try txn.next()

@@ -95,9 +95,3 @@ public struct SnapshotStore: Sendable {
         return (header, Array(bytes[Self.headerBytes..<(Self.headerBytes + length)]))
     }
 }
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

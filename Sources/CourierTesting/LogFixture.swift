@@ -51,9 +51,3 @@ extension LogEntry {
         return LogEntry(shard: shard, epoch: epoch, kind: .send, payload: event.encoded())
     }
 }
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}

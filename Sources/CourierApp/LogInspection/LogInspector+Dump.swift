@@ -87,13 +87,13 @@ extension LogInspector {
                 "seq": .integer(Int64(record.seq)), "epoch": .integer(Int64(record.epoch)),
                 "time": .string(record.timestamp.description), "kind": .string(kind),
                 "size": .integer(Int64(record.payload.count)),
-                "checksum": .string("crc32c:" + String(checksum, radix: 16).leftPadded8()),
+                "checksum": .string("crc32c:" + String(checksum, radix: 16).leftPadded(to: 8)),
             ]
             if let event {
                 object["payload"] = event.json
             } else {
                 object["payload"] = .null
-                object["payload_hex"] = .string(record.payload.prefix(256).map { String($0, radix: 16).leftPadded2() }.joined())
+                object["payload_hex"] = .string(record.payload.prefix(256).map { String($0, radix: 16).leftPadded(to: 2) }.joined())
                 if let decodeError { object["payload_error"] = .string(decodeError) }
             }
             return JSONValue.object(object).serializedString
@@ -108,9 +108,4 @@ extension LogInspector {
         return position + " " + padded("e\(record.epoch)", 4) + " " + record.timestamp.description + "  "
             + padded(kind, 18) + " " + detail + " \(record.payload.count)B"
     }
-}
-
-extension String {
-    func leftPadded8() -> String { count >= 8 ? self : String(repeating: "0", count: 8 - count) + self }
-    func leftPadded2() -> String { count >= 2 ? self : "0" + self }
 }

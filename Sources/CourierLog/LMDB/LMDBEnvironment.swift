@@ -136,6 +136,15 @@ struct ReadTransaction {
         }
     }
 
+    /// Positions at the first key after `key` (exclusive), or at the very first key when nil: how
+    /// chunked scans resume in a new read transaction.
+    func seek(after key: (shard: UInt16, seq: UInt64)?) throws -> (shard: UInt16, seq: UInt64, value: UnsafeRawBufferPointer)? {
+        guard let key else { return try first() }
+        let found = try seek(shard: key.shard, seq: key.seq)
+        if let found, found.shard == key.shard, found.seq == key.seq { return try next() }
+        return found
+    }
+
     func next() throws -> (shard: UInt16, seq: UInt64, value: UnsafeRawBufferPointer)? {
         var key = MDB_val()
         return try get(&key, MDB_NEXT)

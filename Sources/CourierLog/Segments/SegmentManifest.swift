@@ -120,14 +120,8 @@ public struct SegmentManifest: Hashable, Sendable {
 
 /// File names inside `<data dir>/log/`: `000000000042.mdb` (+ LMDB's `-lock`) and `000000000042.manifest`.
 enum SegmentFiles {
-    static func name(_ id: UInt64) -> String { String(id).leftPaddedForSegment() }
+    static func name(_ id: UInt64) -> String { String(id).leftPadded(to: 12) }
     static func dataPath(directory: String, id: UInt64) -> String { "\(directory)/\(name(id)).mdb" }
     static func lockPath(directory: String, id: UInt64) -> String { "\(directory)/\(name(id)).mdb-lock" }
     static func manifestPath(directory: String, id: UInt64) -> String { "\(directory)/\(name(id)).manifest" }
-}
-
-extension String {
-    func leftPaddedForSegment() -> String {
-        count >= 12 ? self : String(repeating: "0", count: 12 - count) + self
-    }
 }
