@@ -12,6 +12,8 @@ public struct DataDirectory: Sendable {
 
     public var logPath: String { path + "/log" }
     public var snapshotsPath: String { path + "/snapshots" }
+    /// The node's own TLS material when `--tls` runs without a given certificate.
+    public var tlsPath: String { path + "/tls" }
     public var markerPath: String { path + "/" + Self.markerName }
     /// The replicator's last reported watermarks and lag, for `courier log list|stats` beside or after a node.
     public var replicationStatusPath: String { path + "/replication.json" }

@@ -6,6 +6,8 @@ import CourierShards
 import CourierStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -40,6 +42,14 @@ public struct Node: Sendable {
         let dataDirectory = try DataDirectory.openOrCreate(configuration.dataDirectory, newNodeID: SystemSources.newNodeID)
         try dataDirectory.checkWritable(minimumFreeBytes: configuration.minimumFreeBytes)
         let nodeKey = "\(configuration.nodeName):\(dataDirectory.nodeID)"
+        // HTTPS material first: a bad certificate stops the start before anything is opened.
+        var server = HTTPServerBuilder.http1()
+        var tlsMaterial: TLSMaterial? = nil
+        if let tls = configuration.tls {
+            let material = try TLSMaterial.prepare(tls, dataDirectory: dataDirectory, hostNames: [configuration.listenHost, configuration.nodeName])
+            server = try .tls(.http1(), tlsConfiguration: material.serverConfiguration())
+            tlsMaterial = material
+        }
         var logConfiguration = LMDBEventLog.Configuration()
         logConfiguration.segmentSizeBytes = configuration.segmentSizeBytes
         logConfiguration.minimumFreeBytes = configuration.minimumFreeBytes
@@ -97,8 +107,10 @@ public struct Node: Sendable {
             logger: logger, control: control)
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
+        dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
         let application = Application(
             responder: CourierAPI.responder(dependencies),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort), backlog: 1024),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -31,6 +31,8 @@ public struct NodeConfiguration: Sendable {
     public var apiKey: String? = nil
     /// `COURIER_BODY_LIMIT_BYTES`.
     public var bodyLimitBytes: Int = 1 << 20
+    /// `--tls` / `COURIER_TLS`: HTTPS when set.
+    public var tls: TLSSettings? = nil
 
     /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.
     public var database: DatabaseConfiguration? = nil

@@ -18,6 +18,8 @@ public struct APIDependencies: Sendable {
     public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// PEM of the local CA behind the node's self-signed HTTPS certificate (`GET /v1/certificates/external/ca`).
+    public var localCertificateAuthorityPEM: String? = nil
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -68,6 +70,7 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/settings/application"),
         APIRoute(method: .post, path: "/v1/settings/backup"),
         APIRoute(method: .post, path: "/v1/settings/restore"),
+        APIRoute(method: .get, path: "/v1/certificates/external/ca"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
     ]
@@ -90,6 +93,7 @@ public enum CourierAPI {
         MessageRoutes(dependencies: dependencies).register(on: users)
         ContactRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
+        CertificateRoutes(dependencies: dependencies).register(admins: admins)
         OpenAPIRoutes().register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",

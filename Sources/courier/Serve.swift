@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("db-url"), help: "PostgreSQL URL (COURIER_DB_URL), instead of WA_DB_*.")
     var dbURL: String?
 
-    @Flag(help: "Serve HTTPS (COURIER_TLS); not in this build yet.")
+    @Flag(help: "Serve HTTPS (COURIER_TLS) with COURIER_TLS_CERT/COURIER_TLS_KEY, or a self-signed certificate made at first start.")
     var tls = false
 
     func run() async throws {
@@ -32,10 +32,6 @@ struct Serve: AsyncParsableCommand {
             // The original's upgrade container ran the same image with WA_DB_UPGRADE=1.
             try await DB.Upgrade.perform(dbURL: dbURL)
             return
-        }
-        let tlsRequested = try tls || Environment.flag("COURIER_TLS", default: false)
-        if tlsRequested {
-            throw AppError("--tls is not in this build yet; serve plain HTTP on loopback or put a TLS proxy in front")
         }
         let configuration = try nodeConfiguration()
         let logs = try Self.bootstrapLogging(configuration)
@@ -101,6 +97,10 @@ struct Serve: AsyncParsableCommand {
         if let key = Environment.string("WA_API_KEY") {
             if let problem = APIConfiguration.apiKeyProblem(key) { throw AppError("WA_API_KEY: \(problem)") }
             configuration.apiKey = key
+        }
+        if try tls || Environment.flag("COURIER_TLS", default: false) {
+            configuration.tls = TLSSettings(
+                certificatePath: Environment.string("COURIER_TLS_CERT"), keyPath: Environment.string("COURIER_TLS_KEY"))
         }
         configuration.database = try Environment.database(url: dbURL)
         let ackText = Environment.string("COURIER_REPLICATION_ACK") ?? (configuration.database == nil ? "local" : "replicated")

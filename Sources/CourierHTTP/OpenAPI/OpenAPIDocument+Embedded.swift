@@ -957,6 +957,39 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/certificates/external/ca": {
+      "get": {
+        "operationId": "getExternalCertificateAuthority",
+        "tags": [
+          "Certificates"
+        ],
+        "summary": "The local CA behind the self-signed HTTPS certificate",
+        "description": "PEM of the CA that signed the certificate `--tls` made at first start; 404 (1006) when HTTPS is off or a custom certificate is in use.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "PEM certificate.",
+            "content": {
+              "application/x-pem-file": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
     }
   },
   "components": {
