@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "CourierHTTP",
             dependencies: [
-                "CourierCore", "CourierShards",
+                "CourierCore", "CourierShards", "CourierCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -42,6 +42,12 @@ public struct Node: Sendable {
         let dataDirectory = try DataDirectory.openOrCreate(configuration.dataDirectory, newNodeID: SystemSources.newNodeID)
         try dataDirectory.checkWritable(minimumFreeBytes: configuration.minimumFreeBytes)
         let nodeKey = "\(configuration.nodeName):\(dataDirectory.nodeID)"
+        let media = MediaStore(root: configuration.mediaDirectory ?? dataDirectory.path + "/media", clock: clock)
+        do {
+            try media.prepare()
+        } catch {
+            throw AppError("media volume \(media.root): \(error)")
+        }
         // HTTPS material first: a bad certificate stops the start before anything is opened.
         var server = HTTPServerBuilder.http1()
         var tlsMaterial: TLSMaterial? = nil
@@ -108,6 +114,7 @@ public struct Node: Sendable {
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
+        dependencies.media = media
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             server: server,

@@ -31,6 +31,8 @@ public struct NodeConfiguration: Sendable {
     public var apiKey: String? = nil
     /// `COURIER_BODY_LIMIT_BYTES`.
     public var bodyLimitBytes: Int = 1 << 20
+    /// `COURIER_MEDIA_DIR`: the media volume; nil is `<data dir>/media`.
+    public var mediaDirectory: String? = nil
     /// `--tls` / `COURIER_TLS`: HTTPS when set.
     public var tls: TLSSettings? = nil
 

@@ -18,6 +18,8 @@ public struct APIDependencies: Sendable {
     public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// The media volume (api.md §8); nil answers 503/1011 on the media routes.
+    public var media: MediaStore? = nil
     /// PEM of the local CA behind the node's self-signed HTTPS certificate (`GET /v1/certificates/external/ca`).
     public var localCertificateAuthorityPEM: String? = nil
 
@@ -70,6 +72,9 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/settings/application"),
         APIRoute(method: .post, path: "/v1/settings/backup"),
         APIRoute(method: .post, path: "/v1/settings/restore"),
+        APIRoute(method: .post, path: "/v1/media"),
+        APIRoute(method: .get, path: "/v1/media/{id}"),
+        APIRoute(method: .delete, path: "/v1/media/{id}"),
         APIRoute(method: .get, path: "/v1/certificates/external/ca"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
@@ -92,6 +97,7 @@ public enum CourierAPI {
         MetricsRoutes(dependencies: dependencies).register(on: monitors)
         MessageRoutes(dependencies: dependencies).register(on: users)
         ContactRoutes(dependencies: dependencies).register(on: users)
+        MediaRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
         CertificateRoutes(dependencies: dependencies).register(admins: admins)
         OpenAPIRoutes().register(on: router)

@@ -98,6 +98,7 @@ struct Serve: AsyncParsableCommand {
             if let problem = APIConfiguration.apiKeyProblem(key) { throw AppError("WA_API_KEY: \(problem)") }
             configuration.apiKey = key
         }
+        configuration.mediaDirectory = Environment.string("COURIER_MEDIA_DIR")
         if try tls || Environment.flag("COURIER_TLS", default: false) {
             configuration.tls = TLSSettings(
                 certificatePath: Environment.string("COURIER_TLS_CERT"), keyPath: Environment.string("COURIER_TLS_KEY"))

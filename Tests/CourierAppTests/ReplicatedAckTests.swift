@@ -45,6 +45,12 @@ import Testing
             #expect(error.code == .notReplicated)
         }
         try server.resume()
+        // The replicator reconnects with backoff (up to 5 s); wait for it to ship the unacknowledged send
+        // rather than racing the 400 ms acknowledgement timeout against the backoff on a busy machine.
+        let watcher = try PGConnection(url: database.url)
+        for _ in 0..<300 where try watcher.execute("SELECT count(*) FROM messages").rows[0][0] != "2" {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(try await send(3) == .accepted(messageID: "m3", replay: false))
         let after = try PGConnection(url: database.url)
         // The send whose acknowledgement timed out was durable locally and is replicated after the outage.

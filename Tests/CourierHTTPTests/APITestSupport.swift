@@ -28,6 +28,8 @@ struct APIHarness {
     var metricsText: (@Sendable () -> [UInt8])? = nil
     /// The network's directory for `/v1/contacts`.
     var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
+    /// The media volume; nil: the media routes answer 503/1011.
+    var media: MediaStore? = nil
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -70,6 +72,7 @@ struct APIHarness {
         )
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = isOnNetwork
+        dependencies.media = media
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }

@@ -990,6 +990,146 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/media": {
+      "post": {
+        "operationId": "uploadMedia",
+        "tags": [
+          "Media"
+        ],
+        "summary": "Upload media",
+        "description": "Raw bytes as the body; `Content-Type` is the media's MIME type and decides the kind and size limit: image (`image/jpeg`, `image/png`) 5 MB, audio (`audio/aac`, `audio/mp4`, `audio/amr`, `audio/mpeg`, `audio/ogg`) 16 MB, video (`video/mp4`, `video/3gpp`) 16 MB, sticker (`image/webp`) 500 KB, document (any other type/subtype) 64 MB. Missing Content-Type or empty body: 400 (1008); not a MIME type: 400 (1009); too large: 413 (1009).",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "*/*": {
+              "schema": {
+                "type": "string",
+                "format": "binary"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Stored; the id is a UUIDv4.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "media": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "id": {
+                            "type": "string",
+                            "format": "uuid"
+                          }
+                        }
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          }
+        }
+      }
+    },
+    "/v1/media/{id}": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        }
+      ],
+      "get": {
+        "operationId": "downloadMedia",
+        "tags": [
+          "Media"
+        ],
+        "summary": "Download media",
+        "description": "The bytes with their `Content-Type`. Unknown id: 404 with an empty body.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The media's bytes.",
+            "content": {
+              "*/*": {
+                "schema": {
+                  "type": "string",
+                  "format": "binary"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "description": "Unknown id (empty body)."
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteMedia",
+        "tags": [
+          "Media"
+        ],
+        "summary": "Delete media",
+        "description": "Later sends using the id fail with 400 (1006).",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Deleted.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
     }
   },
   "components": {

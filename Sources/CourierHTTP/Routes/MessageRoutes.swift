@@ -21,6 +21,13 @@ struct MessageRoutes {
             case .failure(let failure): throw APIError(failure)
             }
             let key = try idempotencyKey(request)
+            // Media by id must exist on the volume (api.md §6.1: else 400, 1006).
+            let mediaIDs = body[send.type].map { MediaPolicy.referencedIDs(in: $0, type: send.type) } ?? []
+            if !mediaIDs.isEmpty, let media = dependencies.media {
+                for id in mediaIDs where try await media.info(id: id) == nil {
+                    throw APIError(1006, "\(send.type).id: no media with id \(id)", status: .badRequest)
+                }
+            }
             let messageID = MessageID.outbound(to: send.to, random: dependencies.randomID())
             let sendRequest = SendRequest(
                 messageID: messageID, to: send.to, type: send.type, content: send.content, idempotencyKey: key)
@@ -32,6 +39,12 @@ struct MessageRoutes {
             }
             switch reply {
             case .accepted(let id, let replay):
+                if !mediaIDs.isEmpty, let media = dependencies.media {
+                    // For media GC's "used by a send in 30 days"; losing it only ages the file sooner.
+                    do { try await media.markUsed(mediaIDs) } catch {
+                        dependencies.logger.warning("media use not recorded", metadata: ["error": "\(error)"])
+                    }
+                }
                 var headers = HTTPFields()
                 if replay { headers[Self.idempotentReplayField] = "true" }
                 return APIResponse.json(.created, ["messages": [["id": .string(id)]]], headers: headers)

@@ -1,0 +1,130 @@
+import CourierCore
+import CourierHTTP
+import CourierTesting
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// `/v1/media` (api.md §8) over a real media volume in a temporary directory.
+@Suite struct MediaAPITests {
+    /// A harness with a media volume; the directory is removed afterwards.
+    func withMedia(_ test: @escaping @Sendable (any TestClientProtocol, MediaStore, HTTPFields, ManualClock) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory("courier-media")
+        defer { directory.remove() }
+        var harness = APIHarness()
+        let clock = harness.clock
+        let store = MediaStore(root: directory.path + "/media", clock: clock.function)
+        try store.prepare()
+        harness.media = store
+        try await harness.run { client in
+            let auth = try await client.adminAuthorization()
+            try await test(client, store, auth, clock)
+        }
+    }
+
+    func upload(_ client: any TestClientProtocol, _ auth: HTTPFields, type: String?, bytes: [UInt8]) async throws -> TestResponse {
+        var headers = auth
+        if let type { headers[.contentType] = type }
+        return try await client.execute(uri: "/v1/media", method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    func files(_ store: MediaStore) -> [String] {
+        ["outgoing", "shared"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: store.root + "/" + folder)) ?? []).map { folder + "/" + $0 }
+        }.sorted()
+    }
+
+    @Test func uploadDownloadDeleteRoundTrip() async throws {
+        try await withMedia { client, store, auth, _ in
+            let response = try await upload(client, auth, type: "image/png; charset=binary", bytes: Array("abc".utf8))
+            #expect(response.status == .created)
+            let id = try #require(response.json?["media"]?.arrayValue?.first?["id"]?.stringValue)
+            #expect(MediaPolicy.isWellFormedID(id))
+            #expect(Array(id)[14] == "4")  // UUIDv4
+            let info = try #require(try await store.info(id: id))
+            #expect(info.mimeType == "image/png")
+            #expect(info.size == 3)
+            #expect(info.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            #expect(files(store) == ["outgoing/\(id)", "outgoing/\(id).json"])
+
+            try await client.execute(uri: "/v1/media/\(id)", method: .get, headers: auth) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/png")
+                #expect(String(buffer: response.body) == "abc")
+            }
+            try await client.execute(uri: "/v1/media/\(id)", method: .delete, headers: auth) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/media/\(id)", method: .get, headers: auth) { response in
+                #expect(response.status == .notFound)
+                #expect(response.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/v1/media/\(id)", method: .delete, headers: auth) { response in
+                #expect(response.status == .notFound)
+                #expect(response.errorCode == 1006)
+            }
+            #expect(files(store).isEmpty)
+        }
+    }
+
+    @Test func limitsPerKindAndBadUploads() async throws {
+        try await withMedia { client, store, auth, _ in
+            let image = try await upload(client, auth, type: "image/jpeg", bytes: [UInt8](repeating: 7, count: 5_000_001))
+            #expect(image.status == .contentTooLarge)
+            #expect(image.errorCode == 1009)
+            let sticker = try await upload(client, auth, type: "image/webp", bytes: [UInt8](repeating: 7, count: 500_001))
+            #expect(sticker.status == .contentTooLarge)
+            #expect(try await upload(client, auth, type: "image/webp", bytes: [UInt8](repeating: 7, count: 500_000)).status == .created)
+            // Anything else valid is a document, up to 64 MB.
+            #expect(try await upload(client, auth, type: "application/pdf", bytes: [UInt8](repeating: 7, count: 5_000_001)).status == .created)
+            let missing = try await upload(client, auth, type: nil, bytes: [1])
+            #expect(missing.status == .badRequest)
+            #expect(missing.errorCode == 1008)
+            let empty = try await upload(client, auth, type: "image/png", bytes: [])
+            #expect(empty.status == .badRequest)
+            #expect(empty.errorCode == 1008)
+            for bad in ["png", "image/", "image/p ng", "/png", "a/b/c"] {
+                let response = try await upload(client, auth, type: bad, bytes: [1])
+                #expect(response.status == .badRequest, "\(bad)")
+                #expect(response.errorCode == 1009, "\(bad)")
+            }
+            // Rejected uploads leave nothing behind: two accepted files and their sidecars.
+            #expect(files(store).count == 4)
+            #expect(!files(store).contains { $0.hasPrefix("shared/") })
+            // Unauthenticated uploads are refused.
+            #expect(try await upload(client, [:], type: "image/png", bytes: [1]).status == .unauthorized)
+            // Ids never reach the file system as paths.
+            try await client.execute(uri: "/v1/media/..%2F..%2Fcourier.json", method: .get, headers: auth) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test func sendsByIdNeedExistingMediaAndMarkItUsed() async throws {
+        try await withMedia { client, store, auth, clock in
+            let id = try #require(
+                try await upload(client, auth, type: "image/jpeg", bytes: [0xFF, 0xD8, 0xFF]).json?["media"]?.arrayValue?.first?["id"]?.stringValue)
+            let created = try #require(try await store.info(id: id)).lastUsed
+            clock.advance(microseconds: 60_000_000)
+            let send = #"{"to":"16315551000","type":"image","image":{"id":"\#(id)","caption":"hi"}}"#
+            try await client.execute(uri: "/v1/messages", method: .post, headers: auth.with(jsonHeaders), body: jsonBody(send)) { response in
+                #expect(response.status == .created)
+            }
+            #expect(try #require(try await store.info(id: id)).lastUsed > created)
+            let unknown = #"{"to":"16315551000","type":"image","image":{"id":"0b9d2f3e-1c4a-4d5e-8f60-718293a4b5c6"}}"#
+            try await client.execute(uri: "/v1/messages", method: .post, headers: auth.with(jsonHeaders), body: jsonBody(unknown)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.errorCode == 1006)
+            }
+            // Deleted media cannot be sent any more (api.md §8.3).
+            _ = try await client.execute(uri: "/v1/media/\(id)", method: .delete, headers: auth)
+            try await client.execute(uri: "/v1/messages", method: .post, headers: auth.with(jsonHeaders), body: jsonBody(send)) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.errorCode == 1006)
+            }
+        }
+    }
+}
