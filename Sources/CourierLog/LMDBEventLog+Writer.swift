@@ -21,6 +21,7 @@ extension LMDBEventLog {
             }
             commit(batch)
         }
+        syncAndAcknowledge()
         let waiters = queue.withLock { queue in
             queue.closed = true
             defer { queue.closeWaiters = [] }
@@ -67,7 +68,7 @@ extension LMDBEventLog {
             return
         }
         let now = clock()
-        var tails = state.withLock { $0.tails }
+        var tails = writer.tails ?? state.withLock { $0.tails }
         var records: [Record] = []
         var positions: [[LogPosition]] = []
         for item in batch {
@@ -114,31 +115,75 @@ extension LMDBEventLog {
             metrics.failedCommits.increment()
             logger.error("event log commit failed", metadata: ["error": "\(error)", "log.batch": "\(records.count)"])
             for item in batch { item.continuation.resume(throwing: error) }
+            syncAndAcknowledge()
             return
         }
         writer.lastKey = lastKey
+        writer.tails = tails
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.batchEvents.record(records.count)
         metrics.appendedEvents.increment(by: records.count)
-        let activeID = writer.activeID
-        state.withLock { state in
-            state.tails = tails
-            let index = state.segments.count - 1
-            precondition(state.segments[index].id == activeID, "active segment moved during a commit")
-            for (offset, record) in records.enumerated() {
-                state.segments[index].add(record, bytes: record.encodedCount, crc: checksums[offset])
-            }
-        }
-        for (item, itemPositions) in zip(batch, positions) { item.continuation.resume(returning: itemPositions) }
-        for observer in commitObservers.withLock({ $0 }) { observer() }
+        // This commit's data sync also flushed the previous commit's meta page (same file, written
+        // before): the previous commit is durable now, this one once its own meta page is.
+        let durable = writer.awaitingMetaSync
+        writer.awaitingMetaSync = UnsyncedCommit(
+            appends: Array(zip(batch, positions)), records: records, checksums: checksums, tails: tails, segmentID: writer.activeID)
+        if let durable { acknowledge(durable) }
         if let environment = writer.active, environment.info().usedBytes >= configuration.segmentSizeBytes {
             sealActiveSegment()
+        } else if queue.withLock({ $0.items.isEmpty }) {
+            // Nothing queued to piggyback on: sync the meta page now rather than keep anyone waiting.
+            syncAndAcknowledge()
+        }
+    }
+
+    /// Makes the newest commit's meta page durable with an explicit sync, then acknowledges its appends
+    /// (failing them if the sync fails: their durability is unknown).
+    func syncAndAcknowledge() {
+        guard let pending = writer.awaitingMetaSync else { return }
+        writer.awaitingMetaSync = nil
+        do {
+            guard let environment = writer.active else { throw LogError(.closed, "the event log is closed") }
+            let start = ContinuousClock.now
+            try environment.sync()
+            metrics.commitDuration.record(duration: ContinuousClock.now - start)
+        } catch {
+            metrics.failedCommits.increment()
+            logger.error("event log sync failed", metadata: ["error": "\(error)", "log.records": "\(pending.records.count)"])
+            // The records are committed in the file, so later ones are numbered after them; whether they
+            // survive a power loss is unknown, so their appenders hear an error, never a false success.
+            publish(pending)
+            for item in pending.appends { item.append.continuation.resume(throwing: error) }
+            return
+        }
+        acknowledge(pending)
+    }
+
+    /// Publishes a durable commit to readers and resumes its appenders.
+    private func acknowledge(_ durable: UnsyncedCommit) {
+        publish(durable)
+        for item in durable.appends { item.append.continuation.resume(returning: item.positions) }
+        for observer in commitObservers.withLock({ $0 }) { observer() }
+    }
+
+    /// Makes a commit visible to readers (`lastSeq`, `streams`, replication) and to segment manifests.
+    private func publish(_ durable: UnsyncedCommit) {
+        state.withLock { state in
+            state.tails = durable.tails
+            guard let index = state.segments.lastIndex(where: { $0.id == durable.segmentID }) else {
+                preconditionFailure("segment \(durable.segmentID) vanished with an unsynced commit")
+            }
+            for (offset, record) in durable.records.enumerated() {
+                state.segments[index].add(record, bytes: record.encodedCount, crc: durable.checksums[offset])
+            }
         }
     }
 
     /// Seals the active segment: create the next one, write the manifest, switch. A crash between the
     /// steps leaves a manifest-less older segment, which `openSegments` seals on the next start.
     func sealActiveSegment() {
+        // The next commit goes to another file, so its sync would not cover this one's meta page.
+        syncAndAcknowledge()
         let id = writer.activeID
         do {
             let next = try Self.createSegment(directory: directory, id: id + 1, configuration: configuration)

@@ -71,6 +71,22 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         var activeID: UInt64 = 0
         /// The greatest key in the active segment: keys above it go in with `MDB_APPEND`.
         var lastKey: (shard: UInt16, seq: UInt64) = (0, 0)
+        /// Appends of the newest commit: its data pages are synced, its meta page only written
+        /// (`MDB_NOMETASYNC`). They are acknowledged once the next commit's sync of the same file, or an
+        /// explicit sync when nothing else is queued, has made that meta page durable too: one device
+        /// flush per commit instead of two, and nobody hears success before both are on disk.
+        var awaitingMetaSync: UnsyncedCommit? = nil
+        /// The stream tails including the unsynced commit; `state.tails` shows only durable ones.
+        var tails: [UInt16: Tail]? = nil
+    }
+
+    /// A commit whose meta page is not yet durable: published to readers and appenders only once it is.
+    struct UnsyncedCommit {
+        var appends: [(append: PendingAppend, positions: [LogPosition])]
+        var records: [Record]
+        var checksums: [UInt32]
+        var tails: [UInt16: Tail]
+        var segmentID: UInt64
     }
 
     /// Opens (creating if needed) the log in `directory` (normally `<data dir>/log`).

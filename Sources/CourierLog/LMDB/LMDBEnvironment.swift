@@ -27,7 +27,9 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check(mdb_env_create(&env), "create environment", path: path)
         guard let env else { throw LogError(.storage, "mdb_env_create returned no environment for \(path)") }
         var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NOSUBDIR)
-        if readOnly { flags |= UInt32(MDB_RDONLY) }
+        // Writable: a commit syncs its data pages but not its meta page; the log's writer acknowledges
+        // a commit only after the next commit's sync (same file) or an explicit `sync()` covered it.
+        flags |= readOnly ? UInt32(MDB_RDONLY) : UInt32(MDB_NOMETASYNC)
         do {
             try check(mdb_env_set_mapsize(env, mapSizeBytes), "set map size", path: path)
             try check(mdb_env_set_maxreaders(env, 256), "set max readers", path: path)
@@ -95,6 +97,13 @@ final class LMDBEnvironment: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// Flushes everything committed so far to stable storage (`mdb_env_sync` forced): with
+    /// `MDB_NOMETASYNC` this is what makes the newest commit's meta page durable.
+    func sync() throws {
+        precondition(!readOnly, "sync of read-only segment \(path)")
+        try check(mdb_env_sync(handle, 1), "sync", path: path)
     }
 
     /// Doubles the map; only between transactions of this process.

@@ -38,7 +38,9 @@ final class ReplicationSession {
         for stream in replicator.log.streams() where stopped[stream.shard] == nil && recordBudget > 0 && byteBudget > 0 {
             let watermark = watermarks[stream.shard] ?? 0
             guard stream.lastSeq > watermark else { continue }
+            // Only durable records: the log may already hold a newer commit whose sync is pending.
             let records = try replicator.log.read(shard: stream.shard, fromSeq: watermark + 1, limit: recordBudget)
+                .prefix { $0.seq <= stream.lastSeq }
             guard let first = records.first, first.seq == watermark + 1 else {
                 stop(stream.shard, reason: "the local log no longer holds seq \(watermark + 1) of stream \(stream.shard)")
                 continue
