@@ -57,6 +57,11 @@ struct ReplicationFigures {
                 measure: "  transactions (avg records each)",
                 figure: Self.transactions(catchUp.batches, records: catchUp.records)
             ))
+        rows.append(
+            BenchReport.Row(
+                measure: "  messages projection caught up too (events + projection)",
+                figure: "\(Format.count(catchUp.projectedPerSecond)) records/s"
+            ))
 
         rows.append(
             BenchReport.Row(

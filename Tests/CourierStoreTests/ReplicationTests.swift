@@ -67,7 +67,8 @@ import Testing
         }
         let watermarks = try connection.execute("SELECT shard, replicated_seq FROM stream_watermarks ORDER BY shard").rows
         #expect(watermarks.map { $0[1] } == log.streams().map { String($0.lastSeq) })
-        // The messages projection holds each message's highest status.
+        // The messages projection holds each message's highest status (maintained after shipping).
+        try await replicator.waitProjectionCaughtUp(timeout: .seconds(30))
         let statuses = try connection.execute("SELECT id, status FROM messages WHERE id IN ('m0', 'm2', 'm3')  ORDER BY id").rows
         #expect(statuses.map { $0[1] } == ["read", "delivered", "accepted"])
         #expect(try connection.execute("SELECT count(*) FROM messages").rows[0][0] == "600")

@@ -5,6 +5,9 @@ struct ReplicationMetrics: Sendable {
     let shipped = Counter(label: "courier_replication_records_total")
     let batches = Counter(label: "courier_replication_batches_total")
     let connected = Gauge(label: "courier_replication_connected")
+    /// Records folded into the `messages` projection, and how many replicated ones still wait for it.
+    let projected = Counter(label: "courier_projection_records_total")
+    let projectionLag = Gauge(label: "courier_projection_lag_events")
 
     func lag(shard: UInt16, events: UInt64, seconds: Double) {
         let dimensions = [("shard", shard == 0xFFFF ? "control" : String(shard))]

@@ -8,7 +8,11 @@ final class ReplicationSession {
     private let replicator: Replicator
     private let connection: PGConnection
     private var watermarks: [UInt16: UInt64] = [:]
+    /// How far each stream is folded into the `messages` projection (never beyond `watermarks`).
+    private var projected: [UInt16: UInt64] = [:]
     private var stopped: [UInt16: String] = [:]
+    /// Whether the last `shipPending` filled a whole batch: the replicator is catching up.
+    private(set) var catchingUp = false
 
     init(replicator: Replicator) throws {
         self.replicator = replicator
@@ -21,6 +25,10 @@ final class ReplicationSession {
             guard let shard = row[0].flatMap({ UInt16($0) }), let seq = row[1].flatMap({ UInt64($0) }) else { continue }
             watermarks[shard] = seq
             replicator.waiters.advance(shard: shard, to: seq)
+        }
+        for row in try connection.execute("SELECT shard, projected_seq FROM projection_watermarks").rows {
+            guard let shard = row[0].flatMap({ UInt16($0) }), let seq = row[1].flatMap({ UInt64($0) }) else { continue }
+            projected[shard] = seq
         }
         let divergent = try connection.execute(
             "SELECT DISTINCT shard FROM divergences WHERE node_key = $1", [replicator.configuration.nodeKey])
@@ -53,9 +61,64 @@ final class ReplicationSession {
             recordBudget -= taken.count
             batches.append((stream.shard, taken))
         }
+        catchingUp = recordBudget <= 0 || byteBudget <= 0
         if !batches.isEmpty { try ship(batches) }
         updateStatus()
         return !batches.isEmpty
+    }
+
+    /// Records replicated but not yet folded into the `messages` projection, over every stream.
+    var projectionLag: UInt64 {
+        watermarks.reduce(0) { lag, entry in lag + (entry.value - min(entry.value, projected[entry.key] ?? 0)) }
+    }
+
+    /// Folds replicated records into the `messages` projection in its own transaction (≤ the batch
+    /// limits), with the projection watermarks; returns whether anything was projected. Records the
+    /// local log no longer holds are skipped with a warning: the projection is never a source of truth.
+    func projectPending() throws -> Bool {
+        var batches: [(shard: UInt16, last: UInt64, records: [Record])] = []
+        var budget = replicator.configuration.maximumBatchRecords
+        for (shard, watermark) in watermarks.sorted(by: { $0.key < $1.key }) where budget > 0 {
+            let from = (projected[shard] ?? 0) + 1
+            guard watermark >= from else { continue }
+            let records = try replicator.log.read(shard: shard, fromSeq: from, limit: min(budget, Int(watermark - from + 1)))
+                .prefix { $0.seq <= watermark }
+            if let first = records.first, first.seq != from {
+                replicator.logger.warning(
+                    "messages projection skips records the local log no longer holds",
+                    metadata: ["shard.id": "\(shard)", "log.seq": "\(from)..\(first.seq - 1)"])
+            }
+            let last = records.last?.seq ?? watermark
+            budget -= max(records.count, 1)
+            batches.append((shard, last, Array(records)))
+        }
+        guard !batches.isEmpty else { return false }
+        try connection.execute("BEGIN")
+        do {
+            try MessageProjection.apply(batches.flatMap(\.records), connection: connection)
+            var values: [String] = []
+            var parameters: [String?] = []
+            for batch in batches {
+                values.append("($\(parameters.count + 1)::integer, $\(parameters.count + 2)::bigint)")
+                parameters += [String(batch.shard), String(batch.last)]
+            }
+            try connection.execute(
+                """
+                INSERT INTO projection_watermarks (shard, projected_seq) VALUES \(values.joined(separator: ", "))
+                ON CONFLICT (shard) DO UPDATE SET
+                    projected_seq = GREATEST(projection_watermarks.projected_seq, EXCLUDED.projected_seq), updated_at = now()
+                """, parameters)
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+        for batch in batches { projected[batch.shard] = batch.last }
+        replicator.metrics.projected.increment(by: batches.reduce(0) { $0 + $1.records.count })
+        let lag = projectionLag
+        replicator.statusBox.withLock { $0.projectionLag = lag }
+        replicator.metrics.projectionLag.record(Double(lag))
+        return true
     }
 
     private func ship(_ batches: [(shard: UInt16, records: [Record])]) throws {
@@ -86,7 +149,6 @@ final class ReplicationSession {
                     return
                 }
             }
-            try MessageProjection.apply(records, connection: connection)
             try ControlProjection.apply(records, connection: connection)
             try advanceWatermarks(batches)
             try connection.execute("COMMIT")
@@ -166,6 +228,8 @@ final class ReplicationSession {
     }
 
     private func updateStatus() {
+        let lag = projectionLag
+        replicator.statusBox.withLock { $0.projectionLag = lag }
         replicator.refreshStatus(watermarks: watermarks, stopped: stopped)
     }
 

@@ -18,4 +18,6 @@ public struct ReplicationStatus: Hashable, Sendable {
     public var lastError: String?
     public var shippedRecords: UInt64 = 0
     public var shippedBatches: UInt64 = 0
+    /// Replicated records not yet folded into the `messages` projection (all streams).
+    public var projectionLag: UInt64 = 0
 }

@@ -21,6 +21,9 @@ public final class Replicator: Sendable {
         public var pollInterval: Duration = .milliseconds(100)
         /// The shard count recorded when this node first claims a stream in the shard map.
         public var shardCount = 1
+        /// While catching up (full batches), the `messages` projection waits, unless it falls this many
+        /// records behind: events first, since they are what a failover replays.
+        public var maximumProjectionLag: UInt64 = 1_000_000
 
         public init(nodeKey: String) { self.nodeKey = nodeKey }
     }
@@ -63,6 +66,22 @@ public final class Replicator: Sendable {
         try await waiters.wait(shard: shard, seq: seq, timeout: timeout)
     }
 
+    /// Returns once every local record is replicated and folded into the `messages` projection
+    /// (tests, benchmarks); throws after `timeout`.
+    public func waitProjectionCaughtUp(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let status = self.status
+            let replicated = log.streams().allSatisfy { stream in (status.streams[stream.shard]?.replicatedSeq ?? 0) >= stream.lastSeq }
+            if replicated && status.projectionLag == 0 && status.connected { return }
+            guard ContinuousClock.now < deadline else {
+                throw StoreError(.query, "the messages projection did not catch up within \(timeout) (\(status.projectionLag) records behind)")
+            }
+            wake()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// Stops after the batch in flight; waiting appenders get an error.
     public func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -94,7 +113,11 @@ public final class Replicator: Sendable {
                 }
                 let shipped = try session!.shipPending()
                 waiters.expire(now: .now)
-                if !shipped { _ = wakeSignal.wait(timeout: .now() + .milliseconds(Int(configuration.pollInterval.milliseconds))) }
+                var projected = false
+                if !session!.catchingUp || session!.projectionLag > configuration.maximumProjectionLag {
+                    projected = try session!.projectPending()
+                }
+                if !shipped && !projected { _ = wakeSignal.wait(timeout: .now() + .milliseconds(Int(configuration.pollInterval.milliseconds))) }
             } catch {
                 session = nil
                 statusBox.withLock {
