@@ -97,6 +97,7 @@ public struct Node: Sendable {
             logger: logger, control: control)
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
+        dependencies.gateway = gateway
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             configuration: ApplicationConfiguration(

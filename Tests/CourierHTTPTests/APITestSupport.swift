@@ -1,4 +1,5 @@
 import CourierCore
+import CourierGateway
 import CourierHTTP
 import CourierShards
 import CourierTesting
@@ -28,6 +29,8 @@ struct APIHarness {
     var metricsText: (@Sendable () -> [UInt8])? = nil
     /// The network's directory for `/v1/contacts`.
     var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
+    /// The simulated network for account, identity and `/gateway` routes; nil leaves them at 503/1011.
+    var gateway: GatewaySimulator? = nil
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -70,6 +73,7 @@ struct APIHarness {
         )
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = isOnNetwork
+        dependencies.gateway = gateway
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }
