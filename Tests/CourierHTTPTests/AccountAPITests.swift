@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 /// Registration (api.md §4), two-step verification (§9.3), shard count (§4.3–4.4), contact identity (§7.2) and
@@ -245,6 +246,48 @@ import Testing
             let wrongMethod = try await client.execute(uri: "/gateway/codes", method: .post)
             #expect(wrongMethod.status == .methodNotAllowed)
         }
+    }
+
+    @Test func anotherNumberReplacesTheRegistrationOnceVerified() async throws {
+        try await Self.harness().run { client in
+            let auth = try await client.adminAuthorization()
+            try await client.register(auth)
+            let other = #"{"cc":"44","phone_number":"7700900123","method":"voice","cert":"c"}"#
+            #expect(try await client.post("/v1/account", other, auth).status == .accepted)
+            // Pending: the old number stays registered.
+            #expect(try await client.health(auth) == "connected")
+            #expect(try await client.post("/v1/account", Self.number, auth).status == .created)
+            let code = try await client.pendingCode()
+            #expect(try await client.post("/v1/account/verify", #"{"code":"\#(code)"}"#, auth).status == .created)
+            let settings = try await client.execute(uri: "/v1/settings/application", method: .get, headers: auth)
+            #expect(settings.json?["settings"]?["application"]?["wa_id"] == "447700900123")
+            #expect(try await client.post("/v1/account", other, auth).status == .created)
+            #expect(try await client.post("/v1/account/shards", #"{"cc":"1","phone_number":"6315551000","shards":1}"#, auth).errorCode == 1009)
+        }
+    }
+
+    @Test func backupAndRestoreCarryTheRegistrationAndPIN() async throws {
+        let saved = Mutex("")
+        try await Self.harness().run { client in
+            let auth = try await client.adminAuthorization()
+            try await client.register(auth)
+            #expect(try await client.post("/v1/settings/account/two-step", #"{"pin":"246810"}"#, auth).status == .ok)
+            let blob = try await BackupAPITests.backup(client, admin: auth)
+            saved.withLock { $0 = blob }
+        }
+        let fresh = Self.harness()
+        try await fresh.run { client in
+            var auth = try await client.adminAuthorization()
+            let blob = saved.withLock { $0 }
+            #expect(try await client.health(auth) == "unregistered")
+            #expect(try await BackupAPITests.restore(client, admin: auth, password: BackupAPITests.backupPassword, data: blob).status == .ok)
+            auth = try await client.bearer("admin", APIHarness.adminPassword)
+            #expect(try await client.health(auth) == "connected")
+            #expect(try await client.post("/v1/account", Self.number, auth).errorCode == 1005)
+            #expect(try await client.post("/v1/account", Self.body(cert: "c", pin: "246810"), auth).status == .created)
+        }
+        let hashes = await fresh.control!.account.twoStepPINs.values
+        #expect(hashes.count == 1 && !hashes.contains("246810"))
     }
 
     static func body(cert: String, pin: String? = nil) -> String {
