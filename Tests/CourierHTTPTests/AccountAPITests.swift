@@ -195,6 +195,22 @@ import Testing
         }
     }
 
+    @Test func shardRequestsValidateACertificateWhenPresent() async throws {
+        try await Self.harness(strictCerts: true).run { client in
+            let auth = try await client.adminAuthorization()
+            let cert = try await client.certificate(cc: "1", number: "6315551000", vname: "Acme", days: 30)
+            #expect(try await client.post("/v1/account", Self.body(cert: cert), auth).status == .accepted)
+            let code = try await client.pendingCode()
+            #expect(try await client.post("/v1/account/verify", #"{"code":"\#(code)"}"#, auth).status == .created)
+            let bad = try await client.post("/v1/account/shards", #"{"cc":"1","phone_number":"6315551000","shards":1,"cert":"forged"}"#, auth)
+            #expect(bad.status == .badRequest && bad.errorCode == 1005)
+            let good = #"{"cc":"1","phone_number":"6315551000","shards":1,"cert":"\#(cert)"}"#
+            #expect(try await client.post("/v1/account/shards", good, auth).status == .created)
+            // Without a certificate [D7].
+            #expect(try await client.post("/v1/account/shards", #"{"cc":"1","phone_number":"6315551000","shards":1}"#, auth).status == .created)
+        }
+    }
+
     @Test func contactIdentityFollowsTheGateway() async throws {
         try await Self.harness(unknownSuffix: "999").run { client in
             let auth = try await client.adminAuthorization()
