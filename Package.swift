@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "CourierGateway",
-            dependencies: ["CourierCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CourierCore", "CourierCrypto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "CourierHTTP",
             dependencies: [
-                "CourierCore", "CourierShards", "CourierCrypto",
+                "CourierCore", "CourierShards", "CourierCrypto", "CourierGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "courier",
             dependencies: [
-                "CourierApp", "CourierCore", "CourierLogging", "CourierHTTP",
+                "CourierApp", "CourierCore", "CourierLogging", "CourierHTTP", "CourierGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -115,6 +115,7 @@ public struct Node: Sendable {
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
         dependencies.media = media
+        dependencies.gateway = gateway
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             server: server,

@@ -23,6 +23,8 @@ public final class GatewaySimulator: Sendable {
     }
 
     public let configuration: GatewayConfiguration
+    /// Registration codes, certificates, identities and templates (api.md §16).
+    public let registry: GatewayRegistry
     /// How many message ids the network remembers for idempotency (at most twice this many are held).
     static let rememberedMessages = 1_000_000
     private let clock: @Sendable () -> Timestamp
@@ -64,6 +66,7 @@ public final class GatewaySimulator: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        self.registry = GatewayRegistry(configuration: configuration, clock: clock, logger: logger)
         self.clock = clock
         self.sleep = sleep
         self.logger = logger
@@ -175,6 +178,17 @@ public final class GatewaySimulator: Sendable {
     /// What the network received for `to` (all when nil).
     public func received(to waID: String? = nil) -> [Delivered] {
         state.withLock { state in state.delivered.filter { waID == nil || $0.to == waID } }
+    }
+
+    /// `POST /gateway/users/{wa_id}/delete/{id}`: the recipient deleted a message it received; Courier gets a
+    /// `deleted` receipt. False when the network never delivered that message to `waID`.
+    public func recipientDeleted(messageID: String, by waID: String) async -> Bool {
+        let (known, handler) = state.withLock { state in
+            (state.delivered.contains { $0.messageID == messageID && $0.to == waID }, state.receiptHandler)
+        }
+        guard known else { return false }
+        await handler?([Receipt(messageID: messageID, waID: waID, status: .deleted, timestamp: clock(), errorCode: nil)])
+        return true
     }
 
     /// `POST /gateway/offline` and `/online`: offline queues dispatches; online delivers the backlog.

@@ -46,6 +46,8 @@ public struct GatewayConfiguration: Sendable {
     public var seed: UInt64 = 0
     /// `--unknown-suffix`: numbers ending so are not on the network.
     public var unknownSuffix: String? = nil
+    /// `--strict-certs`: only certificates this gateway signed (`POST /gateway/certs`) pass.
+    public var strictCertificates = false
 
     public init() {}
 }

@@ -1,4 +1,5 @@
 import CourierCore
+import CourierGateway
 import CourierShards
 import Hummingbird
 import Logging
@@ -22,6 +23,9 @@ public struct APIDependencies: Sendable {
     public var media: MediaStore? = nil
     /// PEM of the local CA behind the node's self-signed HTTPS certificate (`GET /v1/certificates/external/ca`).
     public var localCertificateAuthorityPEM: String? = nil
+    /// The simulated network: registration codes, certificates, identities, and its `/gateway` control endpoints.
+    /// nil: account and identity routes answer 503/1011 and `/gateway` is not mounted.
+    public var gateway: GatewaySimulator? = nil
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -64,6 +68,14 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/users/{username}"),
         APIRoute(method: .put, path: "/v1/users/{username}"),
         APIRoute(method: .delete, path: "/v1/users/{username}"),
+        APIRoute(method: .post, path: "/v1/account"),
+        APIRoute(method: .post, path: "/v1/account/verify"),
+        APIRoute(method: .get, path: "/v1/account/shards"),
+        APIRoute(method: .post, path: "/v1/account/shards"),
+        APIRoute(method: .post, path: "/v1/settings/account/two-step"),
+        APIRoute(method: .delete, path: "/v1/settings/account/two-step"),
+        APIRoute(method: .get, path: "/v1/contacts/{wa_id}/identity"),
+        APIRoute(method: .put, path: "/v1/contacts/{wa_id}/identity"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
         APIRoute(method: .post, path: "/v1/contacts"),
@@ -78,7 +90,7 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/certificates/external/ca"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
-    ]
+    ] + GatewayRoutes.routes
 
     /// The responder to serve: the router wrapped in Courier's conventions (request ids, trailing
     /// slashes, the error object for every failure).
@@ -100,6 +112,11 @@ public enum CourierAPI {
         MediaRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
         CertificateRoutes(dependencies: dependencies).register(admins: admins)
+        AccountRoutes(dependencies: dependencies).register(admins: admins)
+        ContactIdentityRoutes(dependencies: dependencies).register(on: users)
+        if let gateway = dependencies.gateway {
+            GatewayRoutes(gateway: gateway, bodyLimit: dependencies.configuration.bodyLimitBytes).register(on: router)
+        }
         OpenAPIRoutes().register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",

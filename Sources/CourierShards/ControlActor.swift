@@ -101,6 +101,12 @@ public actor ControlActor {
     }
 
     private func append(_ events: [Event], for command: ControlCommand) async throws {
+        try await append(events) { $0.appendFailed(command) }
+    }
+
+    /// Appends `events` as one atomic batch and folds the stream up to them; `undo` forgets what the deciding
+    /// command reserved when nothing was logged.
+    func append(_ events: [Event], undo: (inout ControlState) -> Void) async throws {
         let entries = events.map {
             LogEntry(shard: Record.controlShard, epoch: epoch, kind: $0.kind, payload: $0.encodedPayload())
         }
@@ -108,7 +114,7 @@ public actor ControlActor {
         do {
             positions = try await log.append(entries)
         } catch {
-            state.appendFailed(command)
+            undo(&state)
             let logError = error as? LogError
             switch logError?.code {
             case .diskFull?: throw ShardError(.overloaded, logError!.message)

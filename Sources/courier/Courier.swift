@@ -32,14 +32,6 @@ struct Courier: AsyncParsableCommand {
     }
 }
 
-struct Gateway: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the simulated WhatsApp network (not in this build yet).")
-
-    func run() async throws {
-        throw AppError("courier gateway is not in this build yet; serve --role all runs without it")
-    }
-}
-
 struct DB: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db", abstract: "PostgreSQL schema tools.", subcommands: [Upgrade.self])

@@ -1,4 +1,5 @@
 import CourierCore
+import CourierGateway
 import CourierHTTP
 import CourierShards
 import CourierTesting
@@ -30,6 +31,8 @@ struct APIHarness {
     var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// The media volume; nil: the media routes answer 503/1011.
     var media: MediaStore? = nil
+    /// The simulated network for account, identity and `/gateway` routes; nil leaves them at 503/1011.
+    var gateway: GatewaySimulator? = nil
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -73,6 +76,7 @@ struct APIHarness {
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = isOnNetwork
         dependencies.media = media
+        dependencies.gateway = gateway
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }

@@ -13,7 +13,7 @@ import Testing
             let auth = try await client.adminAuthorization()
             try await client.execute(uri: "/v1/health", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
-                #expect(response.json == ["health": ["gateway_status": "connected"], "meta": ["api_status": "stable", "version": "v2.45.1"]])
+                #expect(response.json == ["health": ["gateway_status": "unregistered"], "meta": ["api_status": "stable", "version": "v2.45.1"]])
                 #expect(response.headers[.server]?.hasPrefix("Courier/") == true)
                 #expect(response.headers[HTTPField.Name("X-Request-Id")!]?.isEmpty == false)
             }

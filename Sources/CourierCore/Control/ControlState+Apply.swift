@@ -19,6 +19,7 @@ extension ControlState {
         case .userChange(let change): apply(change, at: record)
         case .token(let token): apply(token, at: record)
         case .settingsChange(let change): apply(change)
+        case .accountChange(let change): account.apply(change, at: record.timestamp)
         case .send, .status, .markRead, .shardChange: break
         case nil: unknownRecords += 1
         }

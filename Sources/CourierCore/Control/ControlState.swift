@@ -22,6 +22,8 @@ public struct ControlState: Hashable, Sendable {
     /// Settings sections (`settings-change`, api.md §9) by name: the stored value, for `application` only the
     /// overrides of the defaults (`ApplicationSettings.effective` shows them whole).
     public internal(set) var settings: JSONObject = [:]
+    /// The registered number, its pending code request and two-step PINs (`account-change`, api.md §4).
+    public internal(set) var account = AccountState()
     /// Control records of kinds this build does not know, counted, never fatal (eventlog.md §4).
     public internal(set) var unknownRecords = 0
     /// Usernames whose `created` / `deleted` is appended but not yet applied, so a concurrent command does not
@@ -39,6 +41,7 @@ public struct ControlState: Hashable, Sendable {
         lhs.appliedSeq == rhs.appliedSeq && lhs.epoch == rhs.epoch && lhs.lastTimestamp == rhs.lastTimestamp
             && lhs.users == rhs.users && lhs.tokens == rhs.tokens && lhs.tokenOrder == rhs.tokenOrder
             && lhs.settings == rhs.settings && lhs.unknownRecords == rhs.unknownRecords
+            && lhs.account == rhs.account
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -209,6 +212,7 @@ public struct ControlState: Hashable, Sendable {
                 )
             )
         }
+        effects += accountRestoreEvents(backup).map { .append($0) }
         effects.append(.reply(.done))
         return effects
     }

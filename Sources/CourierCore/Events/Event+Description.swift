@@ -13,6 +13,9 @@ extension Event {
         case .settingsChange(let event):
             "section=\(event.section)" + (event.reset ? " reset" : "")
                 + " fields=\(event.parsedValue.objectValue?.keys.joined(separator: ",") ?? "-")"
+        case .accountChange(let event):
+            "\(event.action.rawValue) number=\(event.waID)" + (event.method.isEmpty ? "" : " method=\(event.method)")
+                + (event.vname.isEmpty ? "" : " vname=\(event.vname)") + (event.pinHash == nil ? "" : " pin=***")
         case .userChange(let event):
             "\(event.action.rawValue) user=\(event.username)" + (event.passwordHash.isEmpty ? "" : " password=***")
                 + (event.passwordChangeRequired ? " change-required" : "")
@@ -52,6 +55,16 @@ extension Event {
             return [
                 "section": .string(event.section), "reset": .bool(event.reset), "value": event.parsedValue,
             ]
+        case .accountChange(let event):
+            // The PIN prints as *** even as a hash (eventlog.md §8); the code is never logged at all.
+            var object: JSONObject = [
+                "action": .string(event.action.rawValue), "cc": .string(event.cc),
+                "phone_number": .string(event.phoneNumber),
+            ]
+            if !event.method.isEmpty { object["method"] = .string(event.method) }
+            if !event.vname.isEmpty { object["vname"] = .string(event.vname) }
+            if event.pinHash != nil { object["pin_hash"] = "***" }
+            return .object(object)
         case .userChange(let event):
             // Secret fields print as *** (eventlog.md §8), even as a hash.
             var object: JSONObject = [
@@ -75,7 +88,7 @@ extension Event {
         case .send(let event): event.messageID
         case .status(let event): event.messageID
         case .markRead(let event): event.messageID
-        case .shardChange, .settingsChange, .userChange, .token: nil
+        case .shardChange, .settingsChange, .accountChange, .userChange, .token: nil
         }
     }
 
@@ -84,7 +97,7 @@ extension Event {
         switch self {
         case .send(let event): event.to
         case .status(let event): event.waID
-        case .markRead, .shardChange, .settingsChange, .userChange, .token: nil
+        case .markRead, .shardChange, .settingsChange, .accountChange, .userChange, .token: nil
         }
     }
 }

@@ -5,6 +5,7 @@ public enum Event: Hashable, Sendable {
     case markRead(MarkReadEvent)
     case shardChange(ShardChangeEvent)
     case settingsChange(SettingsChangeEvent)
+    case accountChange(AccountChangeEvent)
     case userChange(UserChangeEvent)
     case token(TokenEvent)
 
@@ -15,6 +16,7 @@ public enum Event: Hashable, Sendable {
         case .markRead: .markRead
         case .shardChange: .shardChange
         case .settingsChange: .settingsChange
+        case .accountChange: .accountChange
         case .userChange: .userChange
         case .token: .token
         }
@@ -27,6 +29,7 @@ public enum Event: Hashable, Sendable {
         case .markRead(let event): event.encoded()
         case .shardChange(let event): event.encoded()
         case .settingsChange(let event): event.encoded()
+        case .accountChange(let event): event.encoded()
         case .userChange(let event): event.encoded()
         case .token(let event): event.encoded()
         }
@@ -41,6 +44,7 @@ public enum Event: Hashable, Sendable {
         case .markRead: .markRead(try MarkReadEvent(decoding: payload))
         case .shardChange: .shardChange(try ShardChangeEvent(decoding: payload))
         case .settingsChange: .settingsChange(try SettingsChangeEvent(decoding: payload))
+        case .accountChange: .accountChange(try AccountChangeEvent(decoding: payload))
         case .userChange: .userChange(try UserChangeEvent(decoding: payload))
         case .token: .token(try TokenEvent(decoding: payload))
         default: nil

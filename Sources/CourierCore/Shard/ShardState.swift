@@ -152,6 +152,8 @@ public struct ShardState: Hashable, Sendable {
             }
         case .markRead, .shardChange, .settingsChange, .userChange, .token:
             break
+        case .accountChange:  // control stream only
+            break
         case nil:
             unknownRecords += 1
         }

@@ -40,6 +40,15 @@ extension OpenAPIDocument {
     },
     {
       "name": "Meta"
+    },
+    {
+      "name": "Account"
+    },
+    {
+      "name": "Contacts"
+    },
+    {
+      "name": "Simulated gateway"
     }
   ],
   "paths": {
@@ -1124,6 +1133,845 @@ extension OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/v1/account": {
+      "post": {
+        "operationId": "requestCode",
+        "tags": [
+          "Account"
+        ],
+        "summary": "Request a registration code (admin)",
+        "description": "Asks the gateway to send a verification code to the number by SMS or voice. 202 with the verified name from the certificate when a code was sent; 201 when the number is registered here already. Invalid, expired or mismatched certificate → 400/1005; wrong or missing PIN while two-step verification is on → 403/1005; gateway unreachable → 503/1011.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/AccountCodeRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "202": {
+            "description": "A code was sent.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AccountCodeResponse"
+                }
+              }
+            }
+          },
+          "201": {
+            "description": "Already registered.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/account/verify": {
+      "post": {
+        "operationId": "verifyAccount",
+        "tags": [
+          "Account"
+        ],
+        "summary": "Verify the registration code (admin)",
+        "description": "`123456` or `123-456`. Registers the number: health leaves `unregistered`. No pending request, wrong or expired code (codes live 10 minutes) → 400/1009; the fifth wrong code invalidates the request → 429/1015.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/AccountVerifyRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "201": {
+            "description": "Registered.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/v1/account/shards": {
+      "get": {
+        "operationId": "getShards",
+        "tags": [
+          "Account"
+        ],
+        "summary": "The active shard count (admin)",
+        "description": "1 on a new install.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The shard count.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ShardsResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
+      },
+      "post": {
+        "operationId": "setShards",
+        "tags": [
+          "Account"
+        ],
+        "summary": "Set the shard count (admin)",
+        "description": "`cc` and `phone_number` must be the registered number (else 400/1009); `shards` one of 1, 2, 4, 8, 16, 32; `pin` when two-step verification is on (wrong → 403/1005); `cert` validated when present. Asking for the current value → 201. Not registered, or a change this build cannot make online (a single node without resharding) → 403/1011.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ShardsRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "201": {
+            "description": "The shard count is the requested value.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/settings/account/two-step": {
+      "post": {
+        "operationId": "setTwoStep",
+        "tags": [
+          "Settings"
+        ],
+        "summary": "Enable two-step verification (admin)",
+        "description": "Stores a 6-digit PIN (only its salted hash is kept). Account not registered → 503/1011.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/TwoStepRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          },
+          "200": {
+            "description": "Enabled.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "operationId": "clearTwoStep",
+        "tags": [
+          "Settings"
+        ],
+        "summary": "Disable two-step verification (admin)",
+        "description": "Account not registered → 503/1011.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Disabled.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/contacts/{wa_id}/identity": {
+      "get": {
+        "operationId": "getIdentity",
+        "tags": [
+          "Contacts"
+        ],
+        "summary": "A contact's identity hash",
+        "description": "The current identity key hash per the gateway. Unknown `wa_id` → 404/1006.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "wa_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The identity.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/IdentityResponse"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      },
+      "put": {
+        "operationId": "acknowledgeIdentity",
+        "tags": [
+          "Contacts"
+        ],
+        "summary": "Acknowledge a contact's identity",
+        "description": "`hash` must be the current identity hash (else 400/1009). Unknown `wa_id` → 404/1006.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "wa_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/IdentityAckRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Acknowledged.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/gateway/codes": {
+      "get": {
+        "operationId": "gatewayCodes",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Pending verification codes",
+        "description": "Unauthenticated, development only. Live codes (also printed to the gateway's log); no `meta`.",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "The codes.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/GatewayCode"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/gateway/certs": {
+      "post": {
+        "operationId": "gatewayIssueCert",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Issue a verified-name certificate",
+        "description": "A signed certificate for the number and name; with `--strict-certs` only these pass.",
+        "security": [],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/GatewayCertRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The certificate.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "cert": {
+                      "type": "string"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          }
+        }
+      }
+    },
+    "/gateway/messages": {
+      "get": {
+        "operationId": "gatewayMessages",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "What the network received",
+        "description": "Newest messages handed to the network, for `to` when given.",
+        "security": [],
+        "parameters": [
+          {
+            "name": "to",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The messages.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/GatewayMessage"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/gateway/templates": {
+      "get": {
+        "operationId": "gatewayTemplates",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Template registry",
+        "description": "A small sample set built in, plus templates added.",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "The templates.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/GatewayTemplate"
+                  }
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "gatewayAddTemplate",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Add a template",
+        "description": "Adds or replaces by name and language.",
+        "security": [],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/GatewayTemplate"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Stored.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GatewayTemplate"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          }
+        }
+      }
+    },
+    "/gateway/offline": {
+      "post": {
+        "operationId": "gatewayOffline",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Drop all sessions",
+        "description": "Dispatches queue until online.",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "Offline.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GatewayStatusResponse"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/gateway/online": {
+      "post": {
+        "operationId": "gatewayOnline",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Restore all sessions",
+        "description": "Delivers what queued while offline.",
+        "security": [],
+        "responses": {
+          "200": {
+            "description": "Online.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GatewayStatusResponse"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/gateway/users/{wa_id}/identity-change": {
+      "post": {
+        "operationId": "gatewayIdentityChange",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "A user's identity changes",
+        "description": "The user reinstalled: a new identity hash from now on. Unknown `wa_id` → 404/1006.",
+        "security": [],
+        "parameters": [
+          {
+            "name": "wa_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The new identity.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "identity": {
+                      "$ref": "#/components/schemas/Identity"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        }
+      }
+    },
+    "/gateway/users/{wa_id}/delete/{id}": {
+      "post": {
+        "operationId": "gatewayRecipientDeleted",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "A user deletes a received message",
+        "description": "Courier gets a `deleted` status. A message the network never delivered to `wa_id` → 404/1006.",
+        "security": [],
+        "parameters": [
+          {
+            "name": "wa_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Deleted.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
@@ -2772,6 +3620,292 @@ extension OpenAPIDocument {
           },
           "meta": {
             "$ref": "#/components/schemas/Meta"
+          }
+        }
+      },
+      "AccountCodeRequest": {
+        "type": "object",
+        "required": [
+          "cc",
+          "phone_number",
+          "method",
+          "cert"
+        ],
+        "properties": {
+          "cc": {
+            "type": "string",
+            "pattern": "^[0-9]{1,3}$"
+          },
+          "phone_number": {
+            "type": "string",
+            "pattern": "^[0-9]{4,14}$",
+            "description": "cc + phone_number at most 15 digits"
+          },
+          "method": {
+            "type": "string",
+            "enum": [
+              "sms",
+              "voice"
+            ]
+          },
+          "cert": {
+            "type": "string",
+            "description": "base64 verified-name certificate"
+          },
+          "pin": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$",
+            "description": "required when two-step verification is on for the number"
+          }
+        }
+      },
+      "AccountCodeResponse": {
+        "type": "object",
+        "required": [
+          "account",
+          "meta"
+        ],
+        "properties": {
+          "account": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "vname": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "meta": {
+            "$ref": "#/components/schemas/Meta"
+          }
+        }
+      },
+      "AccountVerifyRequest": {
+        "type": "object",
+        "required": [
+          "code"
+        ],
+        "properties": {
+          "code": {
+            "type": "string",
+            "pattern": "^[0-9]{3}-?[0-9]{3}$"
+          }
+        }
+      },
+      "ShardsResponse": {
+        "type": "object",
+        "required": [
+          "account",
+          "meta"
+        ],
+        "properties": {
+          "account": {
+            "type": "object",
+            "properties": {
+              "shards": {
+                "type": "integer"
+              }
+            }
+          },
+          "meta": {
+            "$ref": "#/components/schemas/Meta"
+          }
+        }
+      },
+      "ShardsRequest": {
+        "type": "object",
+        "required": [
+          "cc",
+          "phone_number",
+          "shards"
+        ],
+        "properties": {
+          "cc": {
+            "type": "string"
+          },
+          "phone_number": {
+            "type": "string"
+          },
+          "shards": {
+            "type": [
+              "integer",
+              "string"
+            ],
+            "enum": [
+              1,
+              2,
+              4,
+              8,
+              16,
+              32,
+              "1",
+              "2",
+              "4",
+              "8",
+              "16",
+              "32"
+            ]
+          },
+          "pin": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$"
+          },
+          "cert": {
+            "type": "string"
+          }
+        }
+      },
+      "TwoStepRequest": {
+        "type": "object",
+        "required": [
+          "pin"
+        ],
+        "properties": {
+          "pin": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$"
+          }
+        }
+      },
+      "Identity": {
+        "type": "object",
+        "properties": {
+          "hash": {
+            "type": "string"
+          },
+          "created_at": {
+            "type": "integer",
+            "description": "Unix seconds"
+          }
+        }
+      },
+      "IdentityResponse": {
+        "type": "object",
+        "required": [
+          "identity",
+          "meta"
+        ],
+        "properties": {
+          "identity": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Identity"
+            }
+          },
+          "meta": {
+            "$ref": "#/components/schemas/Meta"
+          }
+        }
+      },
+      "IdentityAckRequest": {
+        "type": "object",
+        "required": [
+          "hash"
+        ],
+        "properties": {
+          "hash": {
+            "type": "string"
+          }
+        }
+      },
+      "GatewayCode": {
+        "type": "object",
+        "properties": {
+          "cc": {
+            "type": "string"
+          },
+          "phone_number": {
+            "type": "string"
+          },
+          "method": {
+            "type": "string"
+          },
+          "code": {
+            "type": "string"
+          },
+          "expires_at": {
+            "type": "integer"
+          }
+        }
+      },
+      "GatewayCertRequest": {
+        "type": "object",
+        "required": [
+          "cc",
+          "phone_number",
+          "vname"
+        ],
+        "properties": {
+          "cc": {
+            "type": "string"
+          },
+          "phone_number": {
+            "type": "string"
+          },
+          "vname": {
+            "type": "string"
+          },
+          "valid_days": {
+            "type": "integer",
+            "default": 365,
+            "minimum": -3650,
+            "maximum": 3650,
+            "description": "negative issues an already-expired certificate (tests)"
+          }
+        }
+      },
+      "GatewayMessage": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "to": {
+            "type": "string"
+          },
+          "timestamp": {
+            "type": "integer"
+          }
+        }
+      },
+      "GatewayTemplate": {
+        "type": "object",
+        "required": [
+          "name",
+          "language"
+        ],
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "language": {
+            "type": "string"
+          },
+          "namespace": {
+            "type": "string"
+          },
+          "category": {
+            "type": "string"
+          },
+          "components": {
+            "type": "array",
+            "items": {
+              "type": "object"
+            }
+          }
+        }
+      },
+      "GatewayStatusResponse": {
+        "type": "object",
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "connected",
+              "disconnected"
+            ]
           }
         }
       }
