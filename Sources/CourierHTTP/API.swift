@@ -84,6 +84,17 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/settings/application"),
         APIRoute(method: .post, path: "/v1/settings/backup"),
         APIRoute(method: .post, path: "/v1/settings/restore"),
+        APIRoute(method: .get, path: "/v1/settings/application/media/providers"),
+        APIRoute(method: .post, path: "/v1/settings/application/media/providers"),
+        APIRoute(method: .delete, path: "/v1/settings/application/media/providers/{name}"),
+        APIRoute(method: .get, path: "/v1/settings/profile/about"),
+        APIRoute(method: .patch, path: "/v1/settings/profile/about"),
+        APIRoute(method: .get, path: "/v1/settings/profile/photo"),
+        APIRoute(method: .post, path: "/v1/settings/profile/photo"),
+        APIRoute(method: .get, path: "/v1/settings/business/profile"),
+        APIRoute(method: .post, path: "/v1/settings/business/profile"),
+        APIRoute(method: .get, path: "/v1/settings/business/compliance_info"),
+        APIRoute(method: .post, path: "/v1/settings/business/compliance_info"),
         APIRoute(method: .post, path: "/v1/media"),
         APIRoute(method: .get, path: "/v1/media/{id}"),
         APIRoute(method: .delete, path: "/v1/media/{id}"),
@@ -112,6 +123,7 @@ public enum CourierAPI {
         MediaRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
         CertificateRoutes(dependencies: dependencies).register(admins: admins)
+        SettingsSectionRoutes(dependencies: dependencies).register(admins: admins)
         AccountRoutes(dependencies: dependencies).register(admins: admins)
         ContactIdentityRoutes(dependencies: dependencies).register(on: users)
         if let gateway = dependencies.gateway {

@@ -21,6 +21,21 @@ public enum ControlCommand: Hashable, Sendable {
     /// `POST /v1/settings/restore` (api.md §10): a decrypted, validated backup replaces every settings section and
     /// every user (users missing from the backup are deleted); every token is revoked. One atomic batch.
     case restore(BackupDocument)
+    /// One of the stored settings sections of api.md §9.2–§9.3 (profile, business, media providers): an edit
+    /// decided against the section as it will be after pending edits, so concurrent edits never lose one.
+    case editSection(section: String, edit: SectionEdit)
+}
+
+/// How `editSection` changes a stored settings section.
+public enum SectionEdit: Hashable, Sendable {
+    /// The whole value.
+    case replace(JSONValue)
+    /// Adds or replaces the `items` (objects with a `name`) in the section's `key` array, by name.
+    case upsertByName(key: String, items: [JSONObject])
+    /// Removes the item called `name` from the section's `key` array; rejected with 404/1006 when absent.
+    case removeByName(key: String, name: String)
+    /// Sets the given members of an object section, keeping the others.
+    case merge(JSONObject)
 }
 
 /// A login that passed password verification.
@@ -62,6 +77,8 @@ public enum ControlRejection: Hashable, Sendable {
     /// A backup that could not be decrypted (wrong password, damaged or truncated) or is not a valid document
     /// (400, 1009); nothing changed.
     case backupUnreadable(String)
+    /// `removeByName` of an item the section does not hold (404, 1006).
+    case sectionItemNotFound(String)
 }
 
 public enum ControlReply: Hashable, Sendable {

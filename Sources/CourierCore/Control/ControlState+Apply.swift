@@ -27,7 +27,11 @@ extension ControlState {
 
     private mutating func apply(_ change: SettingsChangeEvent) {
         let value = change.parsedValue
-        if case .object = value {
+        if change.reset && change.section != SettingsChangeEvent.applicationSection {
+            // A whole stored value (api.md §9.2–§9.3, restore): kept exactly, nulls included.
+            settings[change.section] = value
+            if pendingSections[change.section] == value { pendingSections[change.section] = nil }
+        } else if case .object = value {
             settings[change.section] = .object(Self.folded(settings[change.section]?.objectValue ?? JSONObject(), change))
         } else {
             settings[change.section] = value  // a full value that is not an object replaces the section

@@ -34,6 +34,8 @@ public struct ControlState: Hashable, Sendable {
     /// a concurrent PATCH validates against these (cross-field rules), not stale state. Not folded state.
     var pendingSettingsChanges = 0
     var pendingApplicationOverrides = JSONObject()
+    /// Stored sections (api.md §9.2–§9.3) as they will be once their appended edits apply. Not folded state.
+    var pendingSections: [String: JSONValue] = [:]
 
     public init() {}
 
@@ -167,6 +169,8 @@ public struct ControlState: Hashable, Sendable {
             effects.append(.reply(.done))
         case .restore(let backup):
             effects = handleRestore(backup)
+        case .editSection(let section, let edit):
+            effects = handleSectionEdit(section: section, edit: edit)
         }
         return effects
     }
@@ -282,6 +286,8 @@ public struct ControlState: Hashable, Sendable {
         case .deleteUser(let username): pendingDeletions.remove(username)
         case .patchApplicationSettings, .resetApplicationSettings, .restore:
             pendingSettingsChanges = max(0, pendingSettingsChanges - 1)
+        case .editSection(let section, _):
+            pendingSections[section] = nil
         case .login, .changePassword, .revokeToken: break
         }
     }

@@ -52,9 +52,10 @@ extension Event {
             if let parent = event.parentShard { object["parent_shard"] = .integer(Int64(parent)) }
             return .object(object)
         case .settingsChange(let event):
-            return [
-                "section": .string(event.section), "reset": .bool(event.reset), "value": event.parsedValue,
-            ]
+            // Media-provider credentials print as *** (eventlog.md §2, §8).
+            let value = event.section == SettingsChangeEvent.mediaProvidersSection
+                ? SettingsSections.maskedProviders(event.parsedValue) : event.parsedValue
+            return ["section": .string(event.section), "reset": .bool(event.reset), "value": value]
         case .accountChange(let event):
             // The PIN prints as *** even as a hash (eventlog.md §8); the code is never logged at all.
             var object: JSONObject = [

@@ -44,6 +44,8 @@ extension UserRoutes {
             return APIError(problems: problems)
         case .backupUnreadable(let details):
             return APIError(1009, details)
+        case .sectionItemNotFound(let name):
+            return APIError(1006, "no item named \(name)")
         }
     }
 
