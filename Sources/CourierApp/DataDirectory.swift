@@ -72,3 +72,12 @@ public struct DataDirectory: Sendable {
         }
     }
 }
+
+/// Free space of the file system holding a path (statvfs), nil when unknown.
+enum FreeSpace {
+    static func bytes(_ path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+}

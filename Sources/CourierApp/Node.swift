@@ -115,6 +115,19 @@ public struct Node: Sendable {
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
         dependencies.media = media
+        let schemaVersion = configuration.database == nil ? nil : Migration.latestVersion
+        let dataPath = dataDirectory.path
+        let replicator = startedReplicator
+        let version = apiConfiguration.serverVersion
+        let databaseEngine = configuration.database == nil ? "NONE" : "POSTGRES"
+        dependencies.support = {
+            let lag = replicator?.status.streams.values.reduce(UInt64(0)) { $0 + $1.lagEvents } ?? 0
+            return SupportFacts(
+                version: version, databaseEngine: databaseEngine,
+                schemaVersion: schemaVersion, shards: shardCount, nodeKey: nodeKey, dataFreeBytes: FreeSpace.bytes(dataPath),
+                mediaFreeBytes: FreeSpace.bytes(media.root), replicationLagEvents: lag
+            ).json
+        }
         dependencies.gateway = gateway
         let application = Application(
             responder: CourierAPI.responder(dependencies),

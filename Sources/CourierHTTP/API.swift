@@ -19,6 +19,8 @@ public struct APIDependencies: Sendable {
     public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// `GET /v1/support` (api.md §14); nil answers 503/1011.
+    public var support: (@Sendable () async -> JSONObject)? = nil
     /// The media volume (api.md §8); nil answers 503/1011 on the media routes.
     public var media: MediaStore? = nil
     /// PEM of the local CA behind the node's self-signed HTTPS certificate (`GET /v1/certificates/external/ca`).
@@ -95,6 +97,7 @@ public enum CourierAPI {
         APIRoute(method: .post, path: "/v1/settings/business/profile"),
         APIRoute(method: .get, path: "/v1/settings/business/compliance_info"),
         APIRoute(method: .post, path: "/v1/settings/business/compliance_info"),
+        APIRoute(method: .get, path: "/v1/support"),
         APIRoute(method: .post, path: "/v1/media"),
         APIRoute(method: .get, path: "/v1/media/{id}"),
         APIRoute(method: .delete, path: "/v1/media/{id}"),
@@ -124,6 +127,7 @@ public enum CourierAPI {
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
         CertificateRoutes(dependencies: dependencies).register(admins: admins)
         SettingsSectionRoutes(dependencies: dependencies).register(admins: admins)
+        SupportRoutes(dependencies: dependencies).register(admins: admins)
         AccountRoutes(dependencies: dependencies).register(admins: admins)
         ContactIdentityRoutes(dependencies: dependencies).register(on: users)
         if let gateway = dependencies.gateway {

@@ -13,28 +13,6 @@ import Testing
 /// `--tls` (api.md §1.1): HTTPS with a self-signed certificate from a local CA made at first start,
 /// or with the operator's certificate; clients verify the chain and the host name.
 @Suite struct TLSTests {
-    /// Runs a node until `body` returns, handing it the bound port.
-    func withNode(_ configuration: NodeConfiguration, _ body: (Int) async throws -> Void) async throws {
-        let port = Mutex<Int?>(nil)
-        let node = try await Node.build(
-            configuration: configuration, logger: Logger(label: "test"), credentials: .testing(),
-            onListening: { bound in port.withLock { $0 = bound } })
-        let group = ServiceGroup(services: node.services, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            for _ in 0..<500 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-            let bound = try #require(port.withLock { $0 })
-            do {
-                    try await body(bound)
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-    }
-
     func configuration(_ directory: TemporaryDirectory, tls: TLSSettings) -> NodeConfiguration {
         var configuration = NodeConfiguration()
         configuration.dataDirectory = directory.path + "/data"
@@ -71,7 +49,7 @@ import Testing
         defer { directory.remove() }
         let configuration = configuration(directory, tls: TLSSettings())
         var firstCertificate = ""
-        try await withNode(configuration) { port in
+        try await runNode(configuration) { port in
             let caPEM = try #require(FileManager.default.contents(atPath: directory.path + "/data/tls/ca.pem"))
             firstCertificate = String(decoding: try #require(FileManager.default.contents(atPath: directory.path + "/data/tls/server.pem")), as: UTF8.self)
             let keyAttributes = try FileManager.default.attributesOfItem(atPath: directory.path + "/data/tls/server-key.pem")
@@ -94,7 +72,7 @@ import Testing
             }
         }
         // A restart serves the same certificate rather than making a new one.
-        try await withNode(configuration) { _ in
+        try await runNode(configuration) { _ in
             let again = String(decoding: try #require(FileManager.default.contents(atPath: directory.path + "/data/tls/server.pem")), as: UTF8.self)
             #expect(again == firstCertificate)
         }
@@ -108,7 +86,7 @@ import Testing
         let keyPath = directory.path + "/key.pem"
         try Data(authority.server.certificatePEM.utf8).write(to: URL(fileURLWithPath: certificatePath))
         try Data(authority.server.privateKeyPEM.utf8).write(to: URL(fileURLWithPath: keyPath))
-        try await withNode(configuration(directory, tls: TLSSettings(certificatePath: certificatePath, keyPath: keyPath))) { port in
+        try await runNode(configuration(directory, tls: TLSSettings(certificatePath: certificatePath, keyPath: keyPath))) { port in
             try await withClient(trusting: authority.authority.certificatePEM) { trusting in
                 let document = try await get(trusting, "https://127.0.0.1:\(port)/openapi.json")
                 #expect(document.status == 200)

@@ -2496,6 +2496,92 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/support": {
+      "get": {
+        "operationId": "getSupport",
+        "tags": [
+          "Support"
+        ],
+        "summary": "Support information",
+        "description": "Version, database engine and schema version, shard count, node key, free space of the data dir and media volume, replication lag.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "`{\"support\": {…}}`",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "support": {
+                      "type": "object",
+                      "properties": {
+                        "version": {
+                          "type": "string"
+                        },
+                        "api_version": {
+                          "type": "string"
+                        },
+                        "db_engine": {
+                          "type": "string",
+                          "enum": [
+                            "POSTGRES",
+                            "NONE"
+                          ]
+                        },
+                        "schema_version": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ]
+                        },
+                        "multi_connect": {
+                          "type": "boolean"
+                        },
+                        "shards": {
+                          "type": "integer"
+                        },
+                        "node": {
+                          "type": "string"
+                        },
+                        "data_free_bytes": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ]
+                        },
+                        "media_free_bytes": {
+                          "type": [
+                            "integer",
+                            "null"
+                          ]
+                        },
+                        "replication_lag_events": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        }
+      }
     }
   },
   "components": {
