@@ -1,4 +1,5 @@
 import CourierCore
+import CourierCrypto
 import CourierGateway
 import CourierHTTP
 import CourierLog
@@ -50,10 +51,11 @@ public struct Node: Sendable {
         }
         // HTTPS material first: a bad certificate stops the start before anything is opened.
         var server = HTTPServerBuilder.http1()
+        let servedCertificate = ServedCertificate()
         var tlsMaterial: TLSMaterial? = nil
         if let tls = configuration.tls {
             let material = try TLSMaterial.prepare(tls, dataDirectory: dataDirectory, hostNames: [configuration.listenHost, configuration.nodeName])
-            server = try .tls(.http1(), tlsConfiguration: material.serverConfiguration())
+            server = try .tls(.http1(), tlsConfiguration: material.serverConfiguration(override: servedCertificate))
             tlsMaterial = material
         }
         var logConfiguration = LMDBEventLog.Configuration()
@@ -115,6 +117,24 @@ public struct Node: Sendable {
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
         dependencies.media = media
+        // A certificate stored with POST /v1/certificates/external replaces the start-up one.
+        if case .object(let stored)? = await control.section(SettingsChangeEvent.externalCertificateSection),
+            let key = stored["key_pem"]?.stringValue, let chain = stored["chain_pem"]?.stringValue
+        {
+            do {
+                try servedCertificate.install(try CertificateBundle.parse(key + chain))
+            } catch {
+                logger.error("the stored HTTPS certificate cannot be served; keeping the start-up one", metadata: ["error": "\(error)"])
+            }
+        }
+        dependencies.externalCertificateChanged = { bundle in
+            do {
+                try servedCertificate.install(bundle)
+                logger.info("HTTPS certificate replaced")
+            } catch {
+                logger.error("the new HTTPS certificate cannot be served", metadata: ["error": "\(error)"])
+            }
+        }
         let schemaVersion = configuration.database == nil ? nil : Migration.latestVersion
         let dataPath = dataDirectory.path
         let replicator = startedReplicator

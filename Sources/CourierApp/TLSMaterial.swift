@@ -1,6 +1,25 @@
 import CourierCrypto
 import Foundation
 import NIOSSL
+import Synchronization
+
+/// The certificate installed with `POST /v1/certificates/external` (api.md §13), served from the next
+/// handshake on instead of the start-up one.
+public final class ServedCertificate: Sendable {
+    private let state = Mutex(NIOSSLContextConfigurationOverride.noChanges)
+
+    public init() {}
+
+    var current: NIOSSLContextConfigurationOverride { state.withLock { $0 } }
+
+    /// Installs `bundle`; throws if NIOSSL cannot load it (it was checked by OpenSSL already).
+    public func install(_ bundle: CertificateBundle) throws {
+        var override = NIOSSLContextConfigurationOverride()
+        override.certificateChain = try bundle.certificatePEMs.map { .certificate(try NIOSSLCertificate(bytes: Array($0.utf8), format: .pem)) }
+        override.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(bundle.privateKeyPEM.utf8), format: .pem))
+        state.withLock { $0 = override }
+    }
+}
 
 /// `--tls` (`COURIER_TLS`): where the certificate comes from (operations.md §1).
 public struct TLSSettings: Sendable, Hashable {
@@ -39,6 +58,13 @@ public struct TLSMaterial: Sendable {
     }
 
     /// NIOSSL's server configuration; fails with a clear message on a bad PEM or a key not matching.
+    /// Each handshake asks `override` first, so a certificate installed later is served without a restart.
+    public func serverConfiguration(override: ServedCertificate) throws -> TLSConfiguration {
+        var configuration = try serverConfiguration()
+        configuration.sslContextCallback = { _, promise in promise.succeed(override.current) }
+        return configuration
+    }
+
     public func serverConfiguration() throws -> TLSConfiguration {
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey

@@ -1,4 +1,5 @@
 import CourierCore
+import CourierCrypto
 import CourierGateway
 import CourierShards
 import Hummingbird
@@ -19,6 +20,8 @@ public struct APIDependencies: Sendable {
     public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// Told about a certificate `POST /v1/certificates/external` stored, once durable (the node swaps it in).
+    public var externalCertificateChanged: (@Sendable (CertificateBundle) -> Void)? = nil
     /// `GET /v1/support` (api.md §14); nil answers 503/1011.
     public var support: (@Sendable () async -> JSONObject)? = nil
     /// The media volume (api.md §8); nil answers 503/1011 on the media routes.
@@ -102,6 +105,10 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/media/{id}"),
         APIRoute(method: .delete, path: "/v1/media/{id}"),
         APIRoute(method: .get, path: "/v1/certificates/external/ca"),
+        APIRoute(method: .post, path: "/v1/certificates/external"),
+        APIRoute(method: .get, path: "/v1/certificates/webhooks/ca"),
+        APIRoute(method: .post, path: "/v1/certificates/webhooks/ca"),
+        APIRoute(method: .delete, path: "/v1/certificates/webhooks/ca"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
     ] + GatewayRoutes.routes

@@ -6,6 +6,10 @@ extension SettingsChangeEvent {
     public static let profilePhotoSection = "profile.photo"
     public static let businessProfileSection = "business.profile"
     public static let complianceInfoSection = "business.compliance_info"
+    /// `POST /v1/certificates/external`: `{"key_pem", "chain_pem"}` (api.md §13).
+    public static let externalCertificateSection = "certificates.external"
+    /// `/v1/certificates/webhooks/ca`: `{"pem"}`, or null once deleted.
+    public static let webhooksCASection = "certificates.webhooks_ca"
 }
 
 extension ControlState {

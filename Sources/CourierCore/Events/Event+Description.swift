@@ -53,8 +53,12 @@ extension Event {
             return .object(object)
         case .settingsChange(let event):
             // Media-provider credentials print as *** (eventlog.md §2, §8).
-            let value = event.section == SettingsChangeEvent.mediaProvidersSection
+            var value = event.section == SettingsChangeEvent.mediaProvidersSection
                 ? SettingsSections.maskedProviders(event.parsedValue) : event.parsedValue
+            if event.section == SettingsChangeEvent.externalCertificateSection, var object = value.objectValue, object["key_pem"] != nil {
+                object["key_pem"] = "***"  // the certificate's private key
+                value = .object(object)
+            }
             return ["section": .string(event.section), "reset": .bool(event.reset), "value": value]
         case .accountChange(let event):
             // The PIN prints as *** even as a hash (eventlog.md §8); the code is never logged at all.
