@@ -117,6 +117,14 @@ public struct Node: Sendable {
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
         dependencies.media = media
+        dependencies.nodeKey = nodeKey
+        dependencies.mediaCollector = MediaCollector(
+            store: media, clock: clock, logger: logger,
+            exempt: {
+                // The profile photo is never collected.
+                let photo = await control.section(SettingsChangeEvent.profilePhotoSection)?["media_id"]?.stringValue
+                return Set([photo].compactMap { $0 })
+            })
         // A certificate stored with POST /v1/certificates/external replaces the start-up one.
         if case .object(let stored)? = await control.section(SettingsChangeEvent.externalCertificateSection),
             let key = stored["key_pem"]?.stringValue, let chain = stored["chain_pem"]?.stringValue

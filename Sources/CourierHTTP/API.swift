@@ -22,6 +22,10 @@ public struct APIDependencies: Sendable {
     public var metricsText: (@Sendable () -> [UInt8])? = nil
     /// Told about a certificate `POST /v1/certificates/external` stored, once durable (the node swaps it in).
     public var externalCertificateChanged: (@Sendable (CertificateBundle) -> Void)? = nil
+    /// Media GC (api.md §11.2); nil answers 503/1011.
+    public var mediaCollector: MediaCollector? = nil
+    /// This node's key, keying per-node answers (`/v1/services/*/gc`).
+    public var nodeKey: String = "courier"
     /// `GET /v1/support` (api.md §14); nil answers 503/1011.
     public var support: (@Sendable () async -> JSONObject)? = nil
     /// The media volume (api.md §8); nil answers 503/1011 on the media routes.
@@ -101,6 +105,7 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/settings/business/compliance_info"),
         APIRoute(method: .post, path: "/v1/settings/business/compliance_info"),
         APIRoute(method: .get, path: "/v1/support"),
+        APIRoute(method: .put, path: "/v1/services/media/gc"),
         APIRoute(method: .post, path: "/v1/media"),
         APIRoute(method: .get, path: "/v1/media/{id}"),
         APIRoute(method: .delete, path: "/v1/media/{id}"),
@@ -135,6 +140,7 @@ public enum CourierAPI {
         CertificateRoutes(dependencies: dependencies).register(admins: admins)
         SettingsSectionRoutes(dependencies: dependencies).register(admins: admins)
         SupportRoutes(dependencies: dependencies).register(admins: admins)
+        MediaGCRoutes(dependencies: dependencies).register(admins: admins)
         AccountRoutes(dependencies: dependencies).register(admins: admins)
         ContactIdentityRoutes(dependencies: dependencies).register(on: users)
         if let gateway = dependencies.gateway {

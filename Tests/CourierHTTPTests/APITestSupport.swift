@@ -31,6 +31,8 @@ struct APIHarness {
     var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// The media volume; nil: the media routes answer 503/1011.
     var media: MediaStore? = nil
+    /// Media GC over `media`.
+    var mediaCollector: MediaCollector? = nil
     /// The simulated network for account, identity and `/gateway` routes; nil leaves them at 503/1011.
     var gateway: GatewaySimulator? = nil
 
@@ -76,6 +78,7 @@ struct APIHarness {
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = isOnNetwork
         dependencies.media = media
+        dependencies.mediaCollector = mediaCollector
         dependencies.gateway = gateway
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }

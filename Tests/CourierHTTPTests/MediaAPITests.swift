@@ -6,6 +6,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Logging
+import Synchronization
 import Testing
 
 /// `/v1/media` (api.md §8) over a real media volume in a temporary directory.
@@ -127,4 +129,72 @@ import Testing
             }
         }
     }
+
+    @Test func mediaGCRemovesWhatWasNotUsedFor30Days() async throws {
+        let directory = try TemporaryDirectory("courier-media-gc")
+        defer { directory.remove() }
+        var harness = APIHarness()
+        let clock = harness.clock
+        let store = MediaStore(root: directory.path + "/media", clock: clock.function)
+        try store.prepare()
+        let results = Mutex<[MediaCollector.Result]>([])
+        let collector = MediaCollector(
+            store: store, clock: clock.function, logger: Logger(label: "test"),
+            onComplete: { result in results.withLock { $0.append(result) } })
+        harness.media = store
+        harness.mediaCollector = collector
+        try await harness.run { client in
+            let firstAuth = try await client.adminAuthorization()
+            var ids: [String] = []
+            for _ in 0..<3 {
+                let response = try await upload(client, firstAuth, type: "image/png", bytes: [1, 2, 3])
+                ids.append(try #require(response.json?["media"]?.arrayValue?.first?["id"]?.stringValue))
+            }
+            clock.advance(microseconds: 20 * 86_400 * 1_000_000)
+            var auth = try await client.bearer("admin", APIHarness.adminPassword)  // tokens last 7 days
+            // Used by a send 20 days in: kept 30 days from then.
+            let send = #"{"to":"16315551000","type":"image","image":{"id":"\#(ids[0])"}}"#
+            #expect(try await client.execute(uri: "/v1/messages", method: .post, headers: auth.with(jsonHeaders), body: jsonBody(send)).status == .created)
+            clock.advance(microseconds: 11 * 86_400 * 1_000_000)
+            auth = try await client.bearer("admin", APIHarness.adminPassword)
+            try await client.execute(uri: "/v1/services/media/gc", method: .put, headers: auth) { response in
+                #expect(response.status == .ok)
+                #expect(response.json?["services"]?["media"]?["gc"]?.objectValue?.members.first?.value == ["status": "processing"])
+            }
+            await collector.waitIdle()
+            #expect(results.withLock { $0.map(\.itemsDeleted) } == [2])
+            #expect(try await store.info(id: ids[0]) != nil)
+            #expect(try await store.info(id: ids[1]) == nil)
+            #expect(try await store.info(id: ids[2]) == nil)
+            // Not for plain users.
+            let user = try await client.createUser("ops2", "Str0ng!pass", admin: auth)
+            #expect(try await client.execute(uri: "/v1/services/media/gc", method: .put, headers: user).status == .forbidden)
+        }
+    }
+
+    @Test func aSecondMediaGCRequestJoinsTheRunInProgress() async throws {
+        let directory = try TemporaryDirectory("courier-media-gc")
+        defer { directory.remove() }
+        let clock = ManualClock()
+        let store = MediaStore(root: directory.path + "/media", clock: clock.function)
+        try store.prepare()
+        let (gate, opener) = AsyncStream<Void>.makeStream()
+        let results = Mutex<[MediaCollector.Result]>([])
+        // The run holds at its start until the test opens the gate.
+        let collector = MediaCollector(
+            store: store, clock: clock.function, logger: Logger(label: "test"),
+            exempt: {
+                for await _ in gate { break }
+                return []
+            },
+            onComplete: { result in results.withLock { $0.append(result) } })
+        await collector.start()
+        await collector.start()
+        #expect(await collector.isRunning)
+        opener.yield()
+        await collector.waitIdle()
+        #expect(results.withLock { $0.map(\.runID) } == ["media-gc-000001"])
+        opener.finish()
+    }
 }
+

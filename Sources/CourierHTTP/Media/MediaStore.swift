@@ -145,6 +145,29 @@ public final class MediaStore: Sendable {
         }
     }
 
+    /// Media GC (api.md §11.2): removes every stored file whose last upload, receipt or use is before
+    /// `cutoff`, except `exempt` ids (the profile photo). Returns how many were removed.
+    public func collect(usedBefore cutoff: Timestamp, exempt: Set<String>) async throws -> Int {
+        try await pool.runIfActive { [outgoing, incoming] in
+            var removed = 0
+            for directory in [outgoing, incoming] {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                for name in names where name.hasSuffix(".json") {
+                    let id = String(name.dropLast(5))
+                    guard MediaPolicy.isWellFormedID(id), !exempt.contains(id),
+                        let info = try? Self.readSidecar(directory + "/" + name), info.lastUsed < cutoff
+                    else { continue }
+                    // Sidecar first: the id stops existing before its bytes go.
+                    if unlink(directory + "/" + name) == 0 {
+                        unlink(directory + "/" + id)
+                        removed += 1
+                    }
+                }
+            }
+            return removed
+        }
+    }
+
     private func write(_ buffer: ByteBuffer, to descriptor: Int32, path: String) async throws {
         try await pool.runIfActive { try Self.writeAll(buffer, to: descriptor, path: path) }
     }

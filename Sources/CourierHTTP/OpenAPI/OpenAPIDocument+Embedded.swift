@@ -2746,6 +2746,42 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/services/media/gc": {
+      "put": {
+        "operationId": "mediaGC",
+        "tags": [
+          "Services"
+        ],
+        "summary": "Media garbage collection",
+        "description": "Starts removing media files not uploaded, received or used by a send in 30 days (the profile photo is kept) and returns at once; a request while a run is in progress joins it. One entry per node key.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "`{\"services\":{\"media\":{\"gc\":{\"<node key>\":{\"status\":\"processing\"}}}}}`",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
     }
   },
   "components": {
