@@ -149,6 +149,6 @@ public enum CourierAPI {
         OpenAPIRoutes().register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",
-            logger: dependencies.logger)
+            logger: dependencies.logger, metrics: HTTPMetrics(node: dependencies.nodeKey))
     }
 }

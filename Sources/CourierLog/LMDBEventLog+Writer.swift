@@ -122,7 +122,7 @@ extension LMDBEventLog {
         writer.tails = tails
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.batchEvents.record(records.count)
-        metrics.appendedEvents.increment(by: records.count)
+        metrics.recordAppends(records)
         // This commit's data sync also flushed the previous commit's meta page (same file, written
         // before): the previous commit is durable now, this one once its own meta page is.
         let durable = writer.awaitingMetaSync

@@ -91,6 +91,7 @@ public actor ShardActor {
 
     /// Logs a receipt from the network.
     public func recordStatus(_ status: StatusEvent) async throws {
+        metrics.received(status.status)
         _ = try await run(.recordStatus(status))
     }
 
@@ -100,6 +101,7 @@ public actor ShardActor {
             if let status = statuses.first { try await recordStatus(status) }
             return
         }
+        for status in statuses { metrics.received(status.status) }
         let payloads = statuses.map { Event.status($0).encodedPayload() }
         let entries = payloads.map { LogEntry(shard: shard, epoch: epoch, kind: .status, payload: $0) }
         let positions: [LogPosition]
@@ -133,7 +135,7 @@ public actor ShardActor {
                 try await append(event, for: command)
                 switch command {
                 case .send(let request):
-                    metrics.sends.increment()
+                    metrics.accepted(type: request.type)
                     reply = .accepted(messageID: request.messageID, replay: false)
                 case .recordStatus(let status):
                     reply = .accepted(messageID: status.messageID, replay: false)

@@ -55,9 +55,14 @@ struct Serve: AsyncParsableCommand {
             .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
             .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
         ]
-        factory.valueHistogramBuckets["courier_log_batch_events"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 10_000]
+        factory.valueHistogramBuckets["courier_log_group_commit_events"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 10_000]
         MetricsSystem.bootstrap(factory)
+        // web_uptime (api.md §12.2, the original's name): seconds since start, set at every scrape.
+        let uptime = Gauge(label: "web_uptime")
+        let started = ContinuousClock.now
         let metricsText: @Sendable () -> [UInt8] = {
+            let elapsed = ContinuousClock.now - started
+            uptime.record(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return buffer

@@ -31,6 +31,12 @@ import Testing
 
     /// One HTTP request with curl: status and body.
     func curl(_ method: String, _ url: String, body: String? = nil, headers: [String] = []) throws -> (status: Int, body: JSONValue?) {
+        let (status, text) = try curlText(method, url, body: body, headers: headers)
+        return (status, try? JSONParser.parse(Array(text.utf8)))
+    }
+
+    /// One HTTP request with curl: status and the body as text.
+    func curlText(_ method: String, _ url: String, body: String? = nil, headers: [String] = []) throws -> (status: Int, body: String) {
         var arguments = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "--max-time", "10"]
         for header in headers { arguments += ["-H", header] }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
@@ -46,7 +52,7 @@ import Testing
         guard let newline = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: newline)...]) else {
             throw AppError("curl \(method) \(url) gave no status: \(text)")
         }
-        return (status, try? JSONParser.parse(Array(text[..<newline].utf8)))
+        return (status, String(text[..<newline]))
     }
 
     @Test func standaloneGatewayServesItsControlEndpoints() async throws {
@@ -117,4 +123,38 @@ import Testing
         #expect(accountPayloads.count == 2)
         #expect(!accountPayloads.contains { $0.contains(code) }, "the registration code must never be logged")
     }
+
+    @Test func serveExposesTheRequiredMetricSeries() async throws {
+        let directory = try TemporaryDirectory("courier-metrics")
+        defer { directory.remove() }
+        let key = "metrics-key-0123456789"
+        let environment = ["COURIER_MIN_FREE_BYTES": "0", "COURIER_LOG_DIR": directory.path + "/logs", "WA_API_KEY": key]
+        let (process, port) = try await start(
+            ["serve", "--data-dir", directory.path + "/data", "--listen", "127.0.0.1:0"], stderrPath: directory.path + "/serve.log",
+            environment: environment)
+        defer { if process.isRunning { process.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        let login = try curl(
+            "POST", base + "/v1/users/login", body: #"{"new_password":"Adm1n!pass"}"#,
+            headers: ["Authorization: Basic " + Data("admin:secret".utf8).base64EncodedString()])
+        let token = try #require(login.body?["users"]?.arrayValue?.first?["token"]?.stringValue, "login: \(login)")
+        let sent = try curl(
+            "POST", base + "/v1/messages", body: #"{"to":"16315551000","type":"text","text":{"body":"hi"}}"#,
+            headers: ["Authorization: Bearer \(token)"])
+        #expect(sent.status == 201)
+        try await Task.sleep(for: .milliseconds(300))  // the embedded gateway's receipts
+        let metrics = try curlText("GET", base + "/metrics", headers: ["Authorization: Apikey \(key)"])
+        #expect(metrics.status == 200)
+        for series in [
+            #"courier_http_requests_total{route="/v1/messages",method="POST",status="201"} 1"#,
+            "courier_http_request_duration_seconds_bucket", #"courier_messages_accepted_total{type="text"} 1"#,
+            #"courier_statuses_total{status="sent"}"#, #"courier_log_appends_total{kind="send"}"#, "courier_log_fsync_seconds_bucket",
+            "courier_log_group_commit_events_bucket", "courier_shard_queue_depth", "web_uptime ", #"web_requests{node="#,
+        ] {
+            #expect(metrics.body.contains(series), "missing \(series)")
+        }
+        process.terminate()
+        process.waitUntilExit()
+    }
 }
+

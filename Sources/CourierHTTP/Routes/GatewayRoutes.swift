@@ -132,6 +132,6 @@ extension CourierAPI {
         GatewayRoutes(gateway: gateway, bodyLimit: bodyLimitBytes).register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: GatewayRoutes.routes, serverHeader: "Courier/\(serverVersion)",
-            logger: logger)
+            logger: logger, metrics: HTTPMetrics(node: "gateway"))
     }
 }

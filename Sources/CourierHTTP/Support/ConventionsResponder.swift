@@ -12,6 +12,7 @@ struct ConventionsResponder<Router: HTTPResponder<CourierRequestContext>>: HTTPR
     let routes: [APIRoute]
     let serverHeader: String
     let logger: Logger
+    let metrics: HTTPMetrics
 
     static var requestIDField: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
@@ -26,6 +27,7 @@ struct ConventionsResponder<Router: HTTPResponder<CourierRequestContext>>: HTTPR
             head.path = String(path.dropLast()) + query
             request = Request(head: head, body: request.body)
         }
+        let start = ContinuousClock.now
         var response: Response
         do {
             response = try await router.respond(to: request, context: context)
@@ -40,6 +42,9 @@ struct ConventionsResponder<Router: HTTPResponder<CourierRequestContext>>: HTTPR
         }
         response.headers[Self.requestIDField] = requestID
         response.headers[.server] = serverHeader
+        metrics.record(
+            route: context.coreContext.endpointPath.value, method: request.method, status: response.status,
+            duration: ContinuousClock.now - start)
         return response
     }
 

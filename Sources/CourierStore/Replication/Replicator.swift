@@ -159,7 +159,9 @@ public final class Replicator: Sendable {
         }
         statusBox.withLock { $0.streams = streams }
         for stream in streams.values { metrics.lag(shard: stream.shard, events: stream.lagEvents, seconds: stream.lagSeconds) }
-        metrics.connected.record(statusBox.withLock { $0.connected } ? 1 : 0)
+        let connected = statusBox.withLock { $0.connected }
+        metrics.connected.record(connected ? 1 : 0)
+        metrics.connections.record(connected ? 1 : 0)
     }
 
     /// Sleeps through a backoff while still failing expired ack waiters on time.
