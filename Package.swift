@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "CourierCore", "CourierShards", "CourierCrypto", "CourierGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
