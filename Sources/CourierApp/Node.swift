@@ -20,6 +20,8 @@ public struct Node: Sendable {
     public let gateway: GatewaySimulator
     /// The replicator, when PostgreSQL is configured.
     public let replicator: Replicator?
+    /// Message GC; its completion handlers are where the GC callback gets queued (webhooks.md §7).
+    public let messageGC: MessageGC
     /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
     /// drains before the log flushes and closes.
     public let services: [any Service]
@@ -97,6 +99,13 @@ public struct Node: Sendable {
             logger: logger, control: control)
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
+        let messageGC = Self.makeMessageGC(
+            configuration: configuration, shards: shards, log: log, nodeKey: nodeKey, replicator: startedReplicator, logger: logger)
+        dependencies.stats.messageGC = messageGC
+        dependencies.stats.nodeKey = nodeKey
+        services.append(
+            AutoGCService(
+                gc: messageGC, control: control, intervalSeconds: configuration.autoGCIntervalSeconds, clock: clock, logger: logger))
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             configuration: ApplicationConfiguration(
@@ -105,7 +114,7 @@ public struct Node: Sendable {
             logger: logger)
         return Node(
             dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, gateway: gateway,
-            replicator: startedReplicator,
+            replicator: startedReplicator, messageGC: messageGC,
             services: services + [application])
     }
 

@@ -18,6 +18,8 @@ public struct APIDependencies: Sendable {
     public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// Message GC and `/v1/stats/*`: see `ServiceRoutes` and `StatsRoutes`.
+    public var stats = StatsDependencies()
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -68,6 +70,11 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/settings/application"),
         APIRoute(method: .post, path: "/v1/settings/backup"),
         APIRoute(method: .post, path: "/v1/settings/restore"),
+        APIRoute(method: .put, path: "/v1/services/message/gc"),
+        APIRoute(method: .get, path: "/v1/stats/app"),
+        APIRoute(method: .get, path: "/v1/stats/app/internal"),
+        APIRoute(method: .get, path: "/v1/stats/db"),
+        APIRoute(method: .get, path: "/v1/stats/db/internal"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
     ]
@@ -90,6 +97,8 @@ public enum CourierAPI {
         MessageRoutes(dependencies: dependencies).register(on: users)
         ContactRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
+        ServiceRoutes(dependencies: dependencies).register(admins: admins)
+        StatsRoutes(dependencies: dependencies).register(on: monitors)
         OpenAPIRoutes().register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",

@@ -28,6 +28,8 @@ struct APIHarness {
     var metricsText: (@Sendable () -> [UInt8])? = nil
     /// The network's directory for `/v1/contacts`.
     var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
+    /// Message GC and stats wiring.
+    var stats = StatsDependencies()
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -35,12 +37,13 @@ struct APIHarness {
         configuration: APIConfiguration = APIConfiguration(),
         withControl: Bool = true,
         controlStorage: InMemoryLogStorage = InMemoryLogStorage(),
-        clock: ManualClock = ManualClock()
+        clock: ManualClock = ManualClock(),
+        shards: ShardDirectory? = nil
     ) {
         self.controlStorage = controlStorage
         self.clock = clock
         log = InMemoryEventLog(storage: storage, clock: clock.function)
-        shards = ShardDirectory(shardCount: shardCount, log: log, epoch: 1, logger: Logger(label: "test"))
+        self.shards = shards ?? ShardDirectory(shardCount: shardCount, log: log, epoch: 1, logger: Logger(label: "test"))
         control =
             withControl
             ? ControlActor(
@@ -70,6 +73,7 @@ struct APIHarness {
         )
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = isOnNetwork
+        dependencies.stats = stats
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }

@@ -7,6 +7,9 @@ public enum Event: Hashable, Sendable {
     case settingsChange(SettingsChangeEvent)
     case userChange(UserChangeEvent)
     case token(TokenEvent)
+    case gc(GCEvent)
+    case rotation(RotationEvent)
+    case snapshot(SnapshotEvent)
 
     public var kind: EventKind {
         switch self {
@@ -17,6 +20,9 @@ public enum Event: Hashable, Sendable {
         case .settingsChange: .settingsChange
         case .userChange: .userChange
         case .token: .token
+        case .gc: .gc
+        case .rotation: .rotation
+        case .snapshot: .snapshot
         }
     }
 
@@ -29,6 +35,9 @@ public enum Event: Hashable, Sendable {
         case .settingsChange(let event): event.encoded()
         case .userChange(let event): event.encoded()
         case .token(let event): event.encoded()
+        case .gc(let event): event.encoded()
+        case .rotation(let event): event.encoded()
+        case .snapshot(let event): event.encoded()
         }
     }
 
@@ -43,6 +52,9 @@ public enum Event: Hashable, Sendable {
         case .settingsChange: .settingsChange(try SettingsChangeEvent(decoding: payload))
         case .userChange: .userChange(try UserChangeEvent(decoding: payload))
         case .token: .token(try TokenEvent(decoding: payload))
+        case .gc: .gc(try GCEvent(decoding: payload))
+        case .rotation: .rotation(try RotationEvent(decoding: payload))
+        case .snapshot: .snapshot(try SnapshotEvent(decoding: payload))
         default: nil
         }
     }

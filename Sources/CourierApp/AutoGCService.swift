@@ -1,0 +1,57 @@
+import CourierCore
+import CourierLog
+import CourierShards
+import CourierStore
+import Logging
+import ServiceLifecycle
+
+/// Automatic message GC: checks `db_garbagecollector_enable` every few seconds and starts a run when
+/// the schedule says so. Automatic runs post no callback (operations.md §4).
+struct AutoGCService: Service {
+    let gc: MessageGC
+    let control: ControlActor
+    let intervalSeconds: Int
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+
+    func run() async throws {
+        // Graceful shutdown cancels the loop; a run in progress stops at its next step's append.
+        await cancelWhenGracefulShutdown { await loop() }
+    }
+
+    private func loop() async {
+        var schedule = AutoGCSchedule(intervalSeconds: intervalSeconds, startedAt: clock())
+        let tick = Duration.seconds(min(5, intervalSeconds))
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: tick)
+            } catch {
+                return  // cancelled: shutting down
+            }
+            let enabled: Bool
+            switch await control.applicationSettings()["db_garbagecollector_enable"] {
+            case .bool(let value)?: enabled = value
+            case .string(let text)?: enabled = text.lowercased() == "true" || text == "1"
+            default: enabled = false
+            }
+            if schedule.shouldStart(now: clock(), enabled: enabled, running: await gc.isRunning) {
+                await gc.start(automatic: true)
+            }
+        }
+    }
+}
+
+extension Node {
+    static func makeMessageGC(
+        configuration: NodeConfiguration, shards: ShardDirectory, log: LMDBEventLog, nodeKey: String, replicator: Replicator?,
+        logger: Logger
+    ) -> MessageGC {
+        var gcConfiguration = MessageGC.Configuration(nodeKey: nodeKey)
+        gcConfiguration.retentionDays = configuration.gcRetentionDays
+        var replicatedSeqs: (@Sendable () -> [UInt16: UInt64])? = nil
+        if let replicator {
+            replicatedSeqs = { replicator.status.streams.mapValues { $0.replicatedSeq } }
+        }
+        return MessageGC(shards: shards, log: log, configuration: gcConfiguration, logger: logger, replicatedSeqs: replicatedSeqs)
+    }
+}

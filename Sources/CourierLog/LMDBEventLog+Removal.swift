@@ -1,0 +1,68 @@
+import CourierCore
+import Foundation
+import Logging
+
+extension LMDBEventLog {
+    /// A sealed segment that left the live log.
+    public struct RemovedSegment: Hashable, Sendable {
+        public var id: UInt64
+        public var name: String
+        public var streams: [UInt16: StreamRange]
+        public var recordCount: Int
+        public var fileBytes: Int
+    }
+
+    /// Sealed segments that may leave the live log (eventlog.md §7): every stream in it is covered by
+    /// a snapshot (`covered[stream] ≥` its last seq there), replicated when `replicated` is given, and
+    /// has records in a later segment, so each stream's tail (its next seq) survives a restart.
+    public func removableSegments(covered: [UInt16: UInt64], replicated: [UInt16: UInt64]?) -> [UInt64] {
+        state.withLock { state in
+            var removable: [UInt64] = []
+            for (index, segment) in state.segments.enumerated() where segment.sealed {
+                let later = state.segments[(index + 1)...]
+                let ok = segment.streams.allSatisfy { shard, range in
+                    (covered[shard] ?? 0) >= range.lastSeq
+                        && (replicated.map { ($0[shard] ?? 0) >= range.lastSeq } ?? true)
+                        && later.contains { $0.streams[shard] != nil }
+                }
+                if ok { removable.append(segment.id) }
+            }
+            return removable
+        }
+    }
+
+    /// Removes the covered sealed segments (see `removableSegments`) and returns what went: their
+    /// files are deleted, which returns the disk space once no reader maps them. Blocking file work:
+    /// call it off the cooperative pool.
+    public func removeCoveredSegments(covered: [UInt16: UInt64], replicated: [UInt16: UInt64]?) throws -> [RemovedSegment] {
+        guard !configuration.readOnly else { throw LogError(.closed, "the log is open read-only") }
+        let ids = Set(removableSegments(covered: covered, replicated: replicated))
+        guard !ids.isEmpty else { return [] }
+        let taken: [SegmentState] = state.withLock { state in
+            let taken = state.segments.filter { ids.contains($0.id) && $0.sealed }
+            state.segments.removeAll { ids.contains($0.id) && $0.sealed }
+            return taken
+        }
+        var removed: [RemovedSegment] = []
+        for segment in taken {
+            let bytes = FileSystem.size(SegmentFiles.dataPath(directory: directory, id: segment.id))
+            // Data first: a manifest without its data file is ignored on open.
+            for path in [
+                SegmentFiles.dataPath(directory: directory, id: segment.id),
+                SegmentFiles.lockPath(directory: directory, id: segment.id),
+                SegmentFiles.manifestPath(directory: directory, id: segment.id),
+            ] where FileSystem.exists(path) {
+                try FileManager.default.removeItem(atPath: path)
+            }
+            removed.append(
+                RemovedSegment(
+                    id: segment.id, name: SegmentFiles.name(segment.id), streams: segment.streams,
+                    recordCount: segment.recordCount, fileBytes: bytes))
+            logger.info(
+                "event log segment removed",
+                metadata: ["log.segment": "\(SegmentFiles.name(segment.id))", "log.records": "\(segment.recordCount)"])
+        }
+        try FileSystem.syncDirectory(directory)
+        return removed
+    }
+}
