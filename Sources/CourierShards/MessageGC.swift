@@ -120,14 +120,12 @@ public actor MessageGC {
         let started = ContinuousClock.now
         let retention = Int64(configuration.retentionDays) * 86_400 * 1_000_000
         var deleted: UInt64 = 0
-        var covered: [UInt16: UInt64] = [:]
         var failure: String? = nil
         var removed: [LMDBEventLog.RemovedSegment] = []
         for actor in shards.actors {
             do {
                 let pass = try await actor.runGC(runID: runID, retentionMicroseconds: retention, stepLimit: configuration.stepLimit)
                 deleted += pass.messagesDeleted
-                covered[actor.shard] = pass.snapshotSeq
             } catch {
                 failure = "shard \(actor.shard): \(error)"
                 break
@@ -135,9 +133,14 @@ public actor MessageGC {
         }
         if failure == nil, let log {
             let replicated = replicatedSeqs?()
-            let covered = covered
+            let stores = shards.actors.map { ($0.shard, $0.snapshotStore) }
             do {
-                removed = try await Self.offPool { try log.removeCoveredSegments(covered: covered, replicated: replicated) }
+                removed = try await Self.offPool {
+                    // Covered by the oldest kept snapshot, so replay can still fall back past a damaged newest one.
+                    var covered: [UInt16: UInt64] = [:]
+                    for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
+                    return try log.removeCoveredSegments(covered: covered, replicated: replicated)
+                }
                 try await recordRotations(removed)
             } catch {
                 failure = "removing covered segments: \(error)"

@@ -102,6 +102,9 @@ extension ShardActor {
         for event in events { try await appendMaintenance(.rotation(event)) }
     }
 
+    /// Where this shard's snapshots go.
+    public nonisolated var snapshotStore: SnapshotStore? { configuration.snapshots }
+
     /// The newest snapshot's seq (written or loaded).
     public var snapshotCoveredSeq: UInt64 { snapshotSeq }
 }
