@@ -45,6 +45,7 @@ public struct Node: Sendable {
         var logConfiguration = LMDBEventLog.Configuration()
         logConfiguration.segmentSizeBytes = configuration.segmentSizeBytes
         logConfiguration.minimumFreeBytes = configuration.minimumFreeBytes
+        logConfiguration.archiveKeep = configuration.logArchiveKeep
         let log: LMDBEventLog
         do {
             log = try LMDBEventLog(directory: dataDirectory.logPath, configuration: logConfiguration, clock: clock, logger: logger)

@@ -5,6 +5,8 @@ import Logging
 extension LMDBEventLog {
     /// A sealed segment that left the live log.
     public struct RemovedSegment: Hashable, Sendable {
+        /// `archived` (gzipped into `archive/`) or `removed` (deleted, live or from the archive).
+        public var action: RotationEvent.Action
         public var id: UInt64
         public var name: String
         public var streams: [UInt16: StreamRange]
@@ -31,9 +33,10 @@ extension LMDBEventLog {
         }
     }
 
-    /// Removes the covered sealed segments (see `removableSegments`) and returns what went: their
-    /// files are deleted, which returns the disk space once no reader maps them. Blocking file work:
-    /// call it off the cooperative pool.
+    /// Takes the covered sealed segments (see `removableSegments`) out of the live log: gzipped into
+    /// the archive when `archiveKeep > 0`, then their files deleted (the space returns once no reader
+    /// maps them); archived segments beyond `archiveKeep` are deleted too. Returns what happened to
+    /// each. Blocking file work: call it off the cooperative pool.
     public func removeCoveredSegments(covered: [UInt16: UInt64], replicated: [UInt16: UInt64]?) throws -> [RemovedSegment] {
         guard !configuration.readOnly else { throw LogError(.closed, "the log is open read-only") }
         let ids = Set(removableSegments(covered: covered, replicated: replicated))
@@ -44,8 +47,10 @@ extension LMDBEventLog {
             return taken
         }
         var removed: [RemovedSegment] = []
+        let archive = SegmentArchive(logDirectory: directory)
         for segment in taken {
             let bytes = FileSystem.size(SegmentFiles.dataPath(directory: directory, id: segment.id))
+            if configuration.archiveKeep > 0 { try archive.add(segment: segment.id, logDirectory: directory) }
             // Data first: a manifest without its data file is ignored on open.
             for path in [
                 SegmentFiles.dataPath(directory: directory, id: segment.id),
@@ -56,13 +61,20 @@ extension LMDBEventLog {
             }
             removed.append(
                 RemovedSegment(
-                    id: segment.id, name: SegmentFiles.name(segment.id), streams: segment.streams,
+                    action: configuration.archiveKeep > 0 ? .archived : .removed, id: segment.id, name: SegmentFiles.name(segment.id), streams: segment.streams,
                     recordCount: segment.recordCount, fileBytes: bytes))
             logger.info(
-                "event log segment removed",
+                configuration.archiveKeep > 0 ? "event log segment archived" : "event log segment removed",
                 metadata: ["log.segment": "\(SegmentFiles.name(segment.id))", "log.records": "\(segment.recordCount)"])
         }
         try FileSystem.syncDirectory(directory)
+        for entry in try archive.prune(keep: configuration.archiveKeep) {
+            removed.append(
+                RemovedSegment(
+                    action: .removed, id: entry.id, name: entry.name, streams: entry.manifest.streams,
+                    recordCount: entry.manifest.recordCount, fileBytes: 0))
+            logger.info("archived event log segment removed", metadata: ["log.segment": "\(entry.name)"])
+        }
         return removed
     }
 }

@@ -148,7 +148,8 @@ public actor MessageGC {
         }
         let result = RunResult(
             runID: runID, status: failure == nil ? "complete" : "failed", automatic: automatic, messagesDeleted: deleted,
-            eventsCompacted: removed.reduce(0) { $0 + $1.recordCount }, bytesReclaimed: removed.reduce(0) { $0 + $1.fileBytes },
+            eventsCompacted: removed.filter { $0.fileBytes > 0 }.reduce(0) { $0 + $1.recordCount },
+            bytesReclaimed: removed.reduce(0) { $0 + $1.fileBytes },
             durationMilliseconds: Int((ContinuousClock.now - started) / .milliseconds(1)), error: failure)
         finish(result)
         return result
@@ -159,7 +160,7 @@ public actor MessageGC {
         for actor in shards.actors {
             let events = removed.compactMap { segment in
                 segment.streams[actor.shard].map {
-                    RotationEvent(segmentID: segment.id, action: .removed, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq)
+                    RotationEvent(segmentID: segment.id, action: segment.action, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq)
                 }
             }
             if !events.isEmpty { try await actor.recordRotation(events) }
