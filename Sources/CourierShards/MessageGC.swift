@@ -122,13 +122,26 @@ public actor MessageGC {
         var deleted: UInt64 = 0
         var failure: String? = nil
         var removed: [LMDBEventLog.RemovedSegment] = []
-        for actor in shards.actors {
-            do {
-                let pass = try await actor.runGC(runID: runID, retentionMicroseconds: retention, stepLimit: configuration.stepLimit)
-                deleted += pass.messagesDeleted
-            } catch {
-                failure = "shard \(actor.shard): \(error)"
-                break
+        // Shards are independent streams: their passes run side by side.
+        let stepLimit = configuration.stepLimit
+        let outcomes = await withTaskGroup(of: (UInt16, Result<ShardActor.GCPassResult, any Error>).self) { group in
+            for actor in shards.actors {
+                group.addTask {
+                    do {
+                        return (actor.shard, .success(try await actor.runGC(runID: runID, retentionMicroseconds: retention, stepLimit: stepLimit)))
+                    } catch {
+                        return (actor.shard, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [(UInt16, Result<ShardActor.GCPassResult, any Error>)] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes.sorted { $0.0 < $1.0 }
+        }
+        for (shard, outcome) in outcomes {
+            switch outcome {
+            case .success(let pass): deleted += pass.messagesDeleted
+            case .failure(let error): failure = failure ?? "shard \(shard): \(error)"
             }
         }
         if failure == nil, let log {
