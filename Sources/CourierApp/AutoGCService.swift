@@ -5,7 +5,7 @@ import CourierStore
 import Logging
 import ServiceLifecycle
 
-/// Automatic message GC: checks `db_garbagecollector_enable` every few seconds and starts a run when
+/// Automatic message GC and event-log rotation: checks `db_garbagecollector_enable` every few seconds and starts a run when
 /// the schedule says so. Automatic runs post no callback (operations.md §4).
 struct AutoGCService: Service {
     let gc: MessageGC
@@ -36,6 +36,12 @@ struct AutoGCService: Service {
             }
             if schedule.shouldStart(now: clock(), enabled: enabled, running: await gc.isRunning) {
                 await gc.start(automatic: true)
+            }
+            // Rotation rides on the same tick: covered, replicated sealed segments go to the archive.
+            do {
+                try await gc.rotate()
+            } catch {
+                logger.error("event log rotation failed", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -11,6 +11,8 @@ struct GCBenchmark {
     var messages: Int
     var shards = 4
     var senders = 16
+    /// Messages per `gc step` (≤ 10 000).
+    var stepLimit = ProcessInfo.processInfo.environment["COURIER_BENCH_GC_STEP"].flatMap(Int.init) ?? 10_000
 
     struct Result {
         var messages: Int
@@ -32,6 +34,8 @@ struct GCBenchmark {
         let logDirectory = directory + "/log"
         var configuration = LMDBEventLog.Configuration()
         configuration.segmentSizeBytes = 64 << 20
+        // As a node configures it (`COURIER_LOG_ARCHIVE_KEEP`, 30 by default; 0 deletes instead of gzipping).
+        configuration.archiveKeep = ProcessInfo.processInfo.environment["COURIER_LOG_ARCHIVE_KEEP"].flatMap(Int.init) ?? 30
         let clock: @Sendable () -> Timestamp = { SystemClocks.realtime() }
         // 1. N sends, each followed by a `read` status: written straight to the log in large appends.
         let populateStart = SystemClocks.monotonicNanoseconds()
@@ -72,8 +76,9 @@ struct GCBenchmark {
         let replayStart = SystemClocks.monotonicNanoseconds()
         _ = try await directoryOfShards.replayAll()
         let replaySeconds = Self.seconds(since: replayStart)
-        let gc = MessageGC(
-            shards: directoryOfShards, log: log, configuration: .init(nodeKey: "bench"), logger: logger)
+        var gcConfiguration = MessageGC.Configuration(nodeKey: "bench")
+        gcConfiguration.stepLimit = stepLimit
+        let gc = MessageGC(shards: directoryOfShards, log: log, configuration: gcConfiguration, logger: logger)
         let logBytesBefore = Self.bytes(in: logDirectory, excluding: "archive")
 
         let idle = try await sends(directoryOfShards, label: "idle", until: { $0 >= 2.0 })

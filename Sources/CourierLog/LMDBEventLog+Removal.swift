@@ -33,14 +33,18 @@ extension LMDBEventLog {
         }
     }
 
-    /// Takes the covered sealed segments (see `removableSegments`) out of the live log: gzipped into
-    /// the archive when `archiveKeep > 0`, then their files deleted (the space returns once no reader
-    /// maps them); archived segments beyond `archiveKeep` are deleted too. Returns what happened to
-    /// each. Blocking file work: call it off the cooperative pool.
-    public func removeCoveredSegments(covered: [UInt16: UInt64], replicated: [UInt16: UInt64]?) throws -> [RemovedSegment] {
+    /// Takes the covered sealed segments (see `removableSegments`) out of the live log, then deletes
+    /// their files (the space returns once no reader maps them). Rotation (`purge == false`) first
+    /// gzips each into the archive when `archiveKeep > 0` and deletes archived segments beyond
+    /// `archiveKeep`; message GC (`purge`) archives nothing, since the segments hold collected
+    /// messages, and also deletes the archived segments the snapshots cover (eventlog.md §7, GC
+    /// step 4). Returns what happened to each. Blocking file work: call it off the cooperative pool.
+    public func removeCoveredSegments(covered: [UInt16: UInt64], replicated: [UInt16: UInt64]?, purge: Bool = false) throws
+        -> [RemovedSegment]
+    {
         guard !configuration.readOnly else { throw LogError(.closed, "the log is open read-only") }
         let ids = Set(removableSegments(covered: covered, replicated: replicated))
-        guard !ids.isEmpty else { return [] }
+        let archiving = !purge && configuration.archiveKeep > 0
         let taken: [SegmentState] = state.withLock { state in
             let taken = state.segments.filter { ids.contains($0.id) && $0.sealed }
             state.segments.removeAll { ids.contains($0.id) && $0.sealed }
@@ -50,7 +54,7 @@ extension LMDBEventLog {
         let archive = SegmentArchive(logDirectory: directory)
         for segment in taken {
             let bytes = FileSystem.size(SegmentFiles.dataPath(directory: directory, id: segment.id))
-            if configuration.archiveKeep > 0 { try archive.add(segment: segment.id, logDirectory: directory) }
+            if archiving { try archive.add(segment: segment.id, logDirectory: directory) }
             // Data first: a manifest without its data file is ignored on open.
             for path in [
                 SegmentFiles.dataPath(directory: directory, id: segment.id),
@@ -61,14 +65,18 @@ extension LMDBEventLog {
             }
             removed.append(
                 RemovedSegment(
-                    action: configuration.archiveKeep > 0 ? .archived : .removed, id: segment.id, name: SegmentFiles.name(segment.id), streams: segment.streams,
+                    action: archiving ? .archived : .removed, id: segment.id, name: SegmentFiles.name(segment.id), streams: segment.streams,
                     recordCount: segment.recordCount, fileBytes: bytes))
             logger.info(
-                configuration.archiveKeep > 0 ? "event log segment archived" : "event log segment removed",
+                archiving ? "event log segment archived" : "event log segment removed",
                 metadata: ["log.segment": "\(SegmentFiles.name(segment.id))", "log.records": "\(segment.recordCount)"])
         }
-        try FileSystem.syncDirectory(directory)
-        for entry in try archive.prune(keep: configuration.archiveKeep) {
+        if !taken.isEmpty { try FileSystem.syncDirectory(directory) }
+        let pruned =
+            purge
+            ? try archive.remove(where: { entry in entry.manifest.streams.allSatisfy { (covered[$0.key] ?? 0) >= $0.value.lastSeq } })
+            : try archive.prune(keep: configuration.archiveKeep)
+        for entry in pruned {
             removed.append(
                 RemovedSegment(
                     action: .removed, id: entry.id, name: entry.name, streams: entry.manifest.streams,

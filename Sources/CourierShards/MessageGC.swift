@@ -12,8 +12,9 @@ public actor MessageGC {
         public var nodeKey: String
         /// `COURIER_GC_RETENTION_DAYS`.
         public var retentionDays: Int = 30
-        /// Messages collected per `gc step` at most.
-        public var stepLimit: Int = 10_000
+        /// Messages collected per `gc step` at most (the spec's bound is 10 000). Smaller steps hold
+        /// the shard for less time: with 1 000, send p99 during GC stayed under 2× (courier-bench --gc).
+        public var stepLimit: Int = 1_000
 
         public init(nodeKey: String) { self.nodeKey = nodeKey }
     }
@@ -152,7 +153,7 @@ public actor MessageGC {
                     // Covered by the oldest kept snapshot, so replay can still fall back past a damaged newest one.
                     var covered: [UInt16: UInt64] = [:]
                     for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
-                    return try log.removeCoveredSegments(covered: covered, replicated: replicated)
+                    return try log.removeCoveredSegments(covered: covered, replicated: replicated, purge: true)
                 }
                 try await recordRotations(removed)
             } catch {
@@ -168,7 +169,24 @@ public actor MessageGC {
         return result
     }
 
-    /// Each shard logs `rotation removed` for the removed segments holding its records.
+    /// Rotation (eventlog.md §7): sealed segments covered by every stream's oldest kept snapshot (and
+    /// replicated) leave the live log, gzipped into the archive. Skipped while a GC run goes on, which
+    /// removes covered segments itself at its end. Returns the segments that moved.
+    @discardableResult
+    public func rotate() async throws -> [LMDBEventLog.RemovedSegment] {
+        guard current == nil, let log else { return [] }
+        let replicated = replicatedSeqs?()
+        let stores = shards.actors.map { ($0.shard, $0.snapshotStore) }
+        let moved = try await Self.offPool {
+            var covered: [UInt16: UInt64] = [:]
+            for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
+            return try log.removeCoveredSegments(covered: covered, replicated: replicated)
+        }
+        try await recordRotations(moved)
+        return moved
+    }
+
+    /// Each shard logs `rotation archived|removed` for the segments holding its records.
     private func recordRotations(_ removed: [LMDBEventLog.RemovedSegment]) async throws {
         for actor in shards.actors {
             let events = removed.compactMap { segment in

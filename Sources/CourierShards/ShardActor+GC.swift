@@ -16,11 +16,13 @@ extension ShardActor {
     /// Runs a GC pass on this shard (eventlog.md §7): `gc begin`, then `gc step` records until every
     /// message of the run was examined, each append awaited so sends interleave between steps; then a
     /// snapshot at the current seq S, a `snapshot` record and `gc end`. A run left open by a crash is
-    /// resumed under its own id and inputs. The caller runs one pass per shard at a time.
+    /// resumed under its own id and inputs and ended first, then `runID` runs. The caller runs one
+    /// pass per shard at a time.
     public func runGC(runID: String, retentionMicroseconds: Int64, stepLimit: Int = 10_000) async throws -> GCPassResult {
         guard let store = configuration.snapshots else {
             throw ShardError(.storage, "message GC needs snapshots, and shard \(shard) has no snapshot store")
         }
+        var resumedDeleted: UInt64 = 0
         while true {
             switch state.gcNext(runID: runID, retentionMicroseconds: retentionMicroseconds, stepLimit: stepLimit) {
             case .begin(let event), .step(let event):
@@ -33,13 +35,19 @@ extension ShardActor {
                     throw ShardError(.storage, "shard \(shard): GC run \(currentRunID) ended while its pass ran")
                 }
                 try await appendMaintenance(.gc(end))
+                // A run left open by a crash was resumed and closed first; now the requested one.
+                if end.runID != runID {
+                    logger.info("gc run resumed after a restart ended", metadata: ["gc.run": "\(end.runID)"])
+                    resumedDeleted += end.messagesDeleted
+                    continue
+                }
                 logger.info(
                     "gc pass ended",
                     metadata: [
                         "gc.run": "\(end.runID)", "gc.deleted": "\(end.messagesDeleted)", "log.snapshot.seq": "\(end.snapshotSeq)",
                     ])
                 return GCPassResult(
-                    shard: shard, runID: end.runID, messagesDeleted: end.messagesDeleted, snapshotSeq: end.snapshotSeq)
+                    shard: shard, runID: end.runID, messagesDeleted: end.messagesDeleted + resumedDeleted, snapshotSeq: end.snapshotSeq)
             }
         }
     }

@@ -82,5 +82,14 @@ import Testing
         } else {
             #expect(seqs.first == firstLive)
         }
+
+        // Message GC purges instead: covered live segments are deleted, not archived, and so are the
+        // archived segments its snapshots cover.
+        let gcLog = try open(data, clock: clock, keep: keep)
+        let purged = try gcLog.removeCoveredSegments(covered: [0: 1_400, 1: 1_400], replicated: nil, purge: true)
+        #expect(!purged.isEmpty && purged.allSatisfy { $0.action == .removed })
+        #expect(archive.entries().isEmpty)
+        #expect(purged.filter { $0.fileBytes == 0 }.map(\.id) == Array(expected.suffix(keep)))
+        await gcLog.close()
     }
 }

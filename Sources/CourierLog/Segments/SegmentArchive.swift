@@ -51,8 +51,15 @@ public struct SegmentArchive: Sendable {
 
     /// Deletes the oldest archived segments beyond `keep`; returns them.
     func prune(keep: Int) throws -> [Entry] {
-        let all = entries()
-        let pruned = Array(all.dropLast(max(keep, 0)))
+        try delete(Array(entries().dropLast(max(keep, 0))))
+    }
+
+    /// Deletes the archived segments `which` selects; returns them.
+    func remove(where which: (Entry) -> Bool) throws -> [Entry] {
+        try delete(entries().filter(which))
+    }
+
+    private func delete(_ pruned: [Entry]) throws -> [Entry] {
         for entry in pruned {
             for path in [dataPath(entry.id), manifestPath(entry.id)] where FileSystem.exists(path) {
                 try FileManager.default.removeItem(atPath: path)
