@@ -63,5 +63,9 @@ import Testing
         await log.close()
         let verify = try runCourier(["log", "verify", "--data-dir", directory.path])
         #expect(verify.code == 0, "\(verify.out)\(verify.err)")
+        let stats = try runCourier(["log", "stats", "--shard", "0", "--data-dir", directory.path])
+        #expect(stats.out.contains("last gc: gc-") && stats.out.contains("complete"), "\(stats.out)")
+        let dump = try runCourier(["log", "dump", "--shard", "0", "--kind", "gc,snapshot,rotation", "--json", "--data-dir", directory.path])
+        #expect(dump.out.contains("\"phase\":\"end\"") && dump.out.contains("\"covered_seq\""), "\(dump.out.prefix(500))")
     }
 }
