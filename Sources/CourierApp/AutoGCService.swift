@@ -58,6 +58,27 @@ extension Node {
         if let replicator {
             replicatedSeqs = { replicator.status.streams.mapValues { $0.replicatedSeq } }
         }
-        return MessageGC(shards: shards, log: log, configuration: gcConfiguration, logger: logger, replicatedSeqs: replicatedSeqs)
+        var compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)? = nil
+        if let replicator, let database = configuration.database {
+            // Its own connection on its own thread, opened on first use (at most 4 per node, operations.md §2).
+            let worker = PGWorker(url: database.connectionString, name: "courier-pg-gc")
+            let nodeKey = nodeKey
+            compactDatabase = { pass, store in
+                // Rows are deleted only once replicated, or the replicator would never add them.
+                try await replicator.waitReplicated(shard: pass.shard, seq: pass.snapshotSeq, timeout: .seconds(60))
+                guard let store else { return 0 }
+                return try await worker.perform { connection in
+                    guard let file = store.snapshots(shard: pass.shard).first(where: { $0.seq == pass.snapshotSeq }) else { return 0 }
+                    let (header, payload) = try store.load(file)
+                    let snapshot = PostgresCompaction.Snapshot(
+                        shard: pass.shard, seq: header.seq, epoch: header.epoch, timestamp: header.timestamp,
+                        formatVersion: ShardState.snapshotFormatVersion, payload: payload)
+                    return try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                }
+            }
+        }
+        return MessageGC(
+            shards: shards, log: log, configuration: gcConfiguration, logger: logger, replicatedSeqs: replicatedSeqs,
+            compactDatabase: compactDatabase)
     }
 }

@@ -29,6 +29,8 @@ public actor MessageGC {
         /// Records that left the live log with the removed segments.
         public var eventsCompacted: Int
         public var bytesReclaimed: Int
+        /// PostgreSQL event rows deleted (0 without PostgreSQL).
+        public var databaseRowsDeleted: Int = 0
         public var durationMilliseconds: Int
         /// Why a failed run failed (never a payload).
         public var error: String?
@@ -40,6 +42,8 @@ public actor MessageGC {
     private let logger: Logger
     /// Replicated seq per stream when PostgreSQL is configured: segments leave the log only once replicated.
     private let replicatedSeqs: (@Sendable () -> [UInt16: UInt64])?
+    /// With PostgreSQL: stores the pass's snapshot and deletes the stream's rows up to it; returns rows deleted.
+    private let compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)?
     private var onComplete: [@Sendable (RunResult) -> Void] = []
     private var current: Task<RunResult, Never>? = nil
     private var currentRunID: String? = nil
@@ -59,8 +63,10 @@ public actor MessageGC {
 
     public init(
         shards: ShardDirectory, log: LMDBEventLog?, configuration: Configuration, logger: Logger,
-        replicatedSeqs: (@Sendable () -> [UInt16: UInt64])? = nil
+        replicatedSeqs: (@Sendable () -> [UInt16: UInt64])? = nil,
+        compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)? = nil
     ) {
+        self.compactDatabase = compactDatabase
         self.shards = shards
         self.log = log
         self.configuration = configuration
@@ -139,10 +145,23 @@ public actor MessageGC {
             for await outcome in group { outcomes.append(outcome) }
             return outcomes.sorted { $0.0 < $1.0 }
         }
+        var passes: [ShardActor.GCPassResult] = []
         for (shard, outcome) in outcomes {
             switch outcome {
-            case .success(let pass): deleted += pass.messagesDeleted
+            case .success(let pass):
+                deleted += pass.messagesDeleted
+                passes.append(pass)
             case .failure(let error): failure = failure ?? "shard \(shard): \(error)"
+            }
+        }
+        var rowsDeleted = 0
+        if let compactDatabase {
+            for pass in passes {
+                do {
+                    rowsDeleted += try await compactDatabase(pass, shards.actors[Int(pass.shard)].snapshotStore)
+                } catch {
+                    failure = failure ?? "PostgreSQL compaction of shard \(pass.shard): \(error)"
+                }
             }
         }
         if failure == nil, let log {
@@ -164,7 +183,8 @@ public actor MessageGC {
             runID: runID, status: failure == nil ? "complete" : "failed", automatic: automatic, messagesDeleted: deleted,
             eventsCompacted: removed.filter { $0.fileBytes > 0 }.reduce(0) { $0 + $1.recordCount },
             bytesReclaimed: removed.reduce(0) { $0 + $1.fileBytes },
-            durationMilliseconds: Int((ContinuousClock.now - started) / .milliseconds(1)), error: failure)
+            databaseRowsDeleted: rowsDeleted, durationMilliseconds: Int((ContinuousClock.now - started) / .milliseconds(1)),
+            error: failure)
         finish(result)
         return result
     }
@@ -211,7 +231,7 @@ public actor MessageGC {
         var metadata: Logger.Metadata = [
             "gc.run": "\(result.runID)", "gc.status": "\(result.status)", "gc.deleted": "\(result.messagesDeleted)",
             "gc.events_compacted": "\(result.eventsCompacted)", "gc.bytes_reclaimed": "\(result.bytesReclaimed)",
-            "gc.duration_ms": "\(result.durationMilliseconds)",
+            "gc.duration_ms": "\(result.durationMilliseconds)", "gc.db_rows_deleted": "\(result.databaseRowsDeleted)",
         ]
         if let error = result.error {
             metadata["error"] = "\(error)"
