@@ -84,6 +84,7 @@ public enum CourierAPI {
     public static func responder(_ dependencies: APIDependencies) -> some HTTPResponder<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: HTTPErrorMapping(routes: routes))
+        router.add(middleware: EndpointCounting(routes: routes, counter: dependencies.stats.endpointRequests))
         // Every route but login and /openapi.json sits behind an authenticator (api.md §1.2); it runs only once a route matched,
         // so unknown paths stay 404 and wrong methods 405 without credentials.
         let users = router.group().add(middleware: Authenticator(.user, dependencies: dependencies))

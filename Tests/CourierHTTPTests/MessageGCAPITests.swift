@@ -156,6 +156,9 @@ import Testing
             #expect(stats.status == .ok)
             #expect(family(stats, "app", "message_gc_runs", labels: ["status": "complete"]) == 0)
             #expect(family(stats, "app", "callback_queue_size") == 0)
+            // Counted per route pattern: the 403 and the 503 above are failures, logins successes.
+            #expect(family(stats, "app", "endpoint_requests", labels: ["endpoint": "/v1/services/message/gc", "result": "failure"]) == 2)
+            #expect((family(stats, "app", "endpoint_requests", labels: ["endpoint": "/v1/users/login", "result": "success"]) ?? 0) >= 2)
         }
     }
 }

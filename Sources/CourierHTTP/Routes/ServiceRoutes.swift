@@ -12,6 +12,8 @@ public struct StatsDependencies: Sendable {
     /// Callback figures from the webhook outbox (`callback_queue_size`, `callback_requests`,
     /// `db_pending_callbacks`); zeros until the outbox provides them.
     public var callbacks: @Sendable () async -> CallbackStats = { CallbackStats() }
+    /// `endpoint_requests{endpoint,result}`, counted by the router.
+    public var endpointRequests = EndpointRequestCounter()
 
     public init() {}
 }

@@ -72,6 +72,13 @@ struct StatsRoutes {
                     ([("result", $0.key.result), ("type", $0.key.type)], Int64($0.value))
                 }),
         ]
+        let endpoints = dependencies.stats.endpointRequests.snapshot
+        families.append(
+            MetricFamily(
+                name: "endpoint_requests", type: "counter", help: "API requests by endpoint and outcome",
+                samples: endpoints.sorted { ($0.key.endpoint, $0.key.result) < ($1.key.endpoint, $1.key.result) }.map {
+                    ([("endpoint", $0.key.endpoint), ("result", $0.key.result)], Int64($0.value))
+                }))
         var runs: [String: Int] = [:]
         var running = false
         if let gc = dependencies.stats.messageGC {
