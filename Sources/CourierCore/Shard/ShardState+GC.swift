@@ -114,11 +114,13 @@ extension ShardState {
             var collected = 0
             var examined = 0
             while run.scanIndex < run.endIndex, collected < event.stepLimit, examined < Self.gcExaminedPerStep {
-                let id = creationOrder[run.scanIndex]
+                let position = run.scanIndex
+                let id = creationOrder[position]
                 run.scanIndex += 1
                 examined += 1
                 guard let message = messages[id], rule.collects(message) else { continue }
                 collect(id, message)
+                creationOrder[position] = ""  // a hole (ids are never empty), closed when the run ends
                 collected += 1
             }
             run.messagesDeleted += UInt64(collected)
@@ -131,7 +133,7 @@ extension ShardState {
                 startedAt: run.cutoff, endedAt: record.timestamp, snapshotSeq: event.snapshotSeq)
             gcRun = nil
             // Close the holes the run left; no run refers to positions any more.
-            creationOrder.removeAll { messages[$0] == nil }
+            creationOrder.removeAll { $0.isEmpty }
         }
     }
 

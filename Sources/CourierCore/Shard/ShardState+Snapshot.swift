@@ -12,7 +12,7 @@ extension ShardState {
         writer.write(lastTimestamp.microseconds)
         writer.write(UInt64(unknownRecords))
         writer.write(UInt64(messages.count))
-        for id in creationOrder {
+        for id in creationOrder where !id.isEmpty {
             guard let message = messages[id] else { continue }  // collected by the run in progress
             writer.write(id)
             writer.write(message.to)
@@ -26,7 +26,7 @@ extension ShardState {
         writer.write(gcRun != nil)
         if let run = gcRun {
             // Positions count live messages only, as restored without the run's holes.
-            let live = { (end: Int) in UInt64(creationOrder[..<end].lazy.filter { messages[$0] != nil }.count) }
+            let live = { (end: Int) in UInt64(creationOrder[..<end].lazy.filter { !$0.isEmpty }.count) }
             writer.write(run.runID)
             writer.write(run.cutoff.microseconds)
             writer.write(run.retentionMicroseconds)
