@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "CourierLog",
             dependencies: [
-                "CourierCore", "CLMDB",
+                "CourierCore", "CLMDB", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -23,6 +23,8 @@ public struct Node: Sendable {
     public let gateway: GatewaySimulator
     /// The replicator, when PostgreSQL is configured.
     public let replicator: Replicator?
+    /// Message GC; its completion handlers are where the GC callback gets queued (webhooks.md §7).
+    public let messageGC: MessageGC
     /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
     /// drains before the log flushes and closes.
     public let services: [any Service]
@@ -61,6 +63,7 @@ public struct Node: Sendable {
         var logConfiguration = LMDBEventLog.Configuration()
         logConfiguration.segmentSizeBytes = configuration.segmentSizeBytes
         logConfiguration.minimumFreeBytes = configuration.minimumFreeBytes
+        logConfiguration.archiveKeep = configuration.logArchiveKeep
         let log: LMDBEventLog
         do {
             log = try LMDBEventLog(directory: dataDirectory.logPath, configuration: logConfiguration, clock: clock, logger: logger)
@@ -157,6 +160,13 @@ public struct Node: Sendable {
             ).json
         }
         dependencies.gateway = gateway
+        let messageGC = Self.makeMessageGC(
+            configuration: configuration, shards: shards, log: log, nodeKey: nodeKey, replicator: startedReplicator, logger: logger)
+        dependencies.stats.messageGC = messageGC
+        dependencies.stats.nodeKey = nodeKey
+        services.append(
+            AutoGCService(
+                gc: messageGC, control: control, intervalSeconds: configuration.autoGCIntervalSeconds, clock: clock, logger: logger))
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             server: server,
@@ -166,7 +176,7 @@ public struct Node: Sendable {
             logger: logger)
         return Node(
             dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, gateway: gateway,
-            replicator: startedReplicator,
+            replicator: startedReplicator, messageGC: messageGC,
             services: services + [application])
     }
 

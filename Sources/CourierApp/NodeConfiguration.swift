@@ -27,6 +27,11 @@ public struct NodeConfiguration: Sendable {
     public var gateway = GatewayConfiguration()
     /// `COURIER_SNAPSHOT_EVERY_EVENTS`: a shard snapshot every this many events.
     public var snapshotEveryEvents: Int = 100_000
+    /// `COURIER_GC_RETENTION_DAYS`, `COURIER_AUTO_GC_INTERVAL_S` (operations.md §4).
+    public var gcRetentionDays: Int = 30
+    /// `COURIER_LOG_ARCHIVE_KEEP`: archived event-log segments kept (0 deletes instead).
+    public var logArchiveKeep: Int = 30
+    public var autoGCIntervalSeconds: Int = 3600
     /// `WA_API_KEY`: enables `Authorization: Apikey` on health, metrics and stats (12–128 characters).
     public var apiKey: String? = nil
     /// `COURIER_BODY_LIMIT_BYTES`.

@@ -9,6 +9,8 @@ struct BenchOptions {
     /// A PostgreSQL server (`postgres://…`, any database on it) to replicate into; nil: replication is not
     /// measured. Each measurement creates a fresh database on it and drops it at the end.
     var postgresURL: String?
+    /// `--gc N`: measure only message GC of N terminal messages.
+    var gcMessages: Int?
 
     /// Events per group-commit run: enough that start-up and the last partial batches are noise.
     var groupCommitEvents: Int { quick ? 30_000 : 300_000 }
@@ -28,6 +30,8 @@ struct BenchOptions {
                                      database per measurement (default: replication not measured)
           --work-dir DIR             where the per-run logs go (default ./.bench-tmp/courier)
           --quick                    smaller runs, for a smoke test
+          --gc N                     only message GC: N terminal messages collected in one call, with
+                                     send p99 without and during GC
         """
 
     /// Parses `arguments` (without the program name); throws a message for the user on bad input.
@@ -50,6 +54,10 @@ struct BenchOptions {
                 options.postgresURL = url
             case "--work-dir":
                 options.workDirectory = try value(of: argument, from: &remaining)
+            case "--gc":
+                let text = try value(of: argument, from: &remaining)
+                guard let count = Int(text), count >= 4 else { throw UsageError("--gc wants a whole number ≥ 4, got '\(text)'") }
+                options.gcMessages = count
             case "--quick":
                 options.quick = true
             case "-h", "--help":

@@ -24,6 +24,19 @@ do {
 }
 
 let machine = MachineInfo.summary()
+if let count = options.gcMessages {
+    do {
+        let result = try await GCBenchmark(messages: count).run(directory: run.logDirectory("gc"))
+        run.remove()
+        print("courier-bench --gc: \(machine) at start")
+        print(result.render())
+        exit(0)
+    } catch {
+        run.remove()
+        printError("courier-bench: \(error)")
+        exit(1)
+    }
+}
 let figures: BenchFigures
 do {
     figures = try await BenchRun.measure(options: options, in: run)

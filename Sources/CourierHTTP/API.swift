@@ -35,6 +35,8 @@ public struct APIDependencies: Sendable {
     /// The simulated network: registration codes, certificates, identities, and its `/gateway` control endpoints.
     /// nil: account and identity routes answer 503/1011 and `/gateway` is not mounted.
     public var gateway: GatewaySimulator? = nil
+    /// Message GC and `/v1/stats/*`: see `ServiceRoutes` and `StatsRoutes`.
+    public var stats = StatsDependencies()
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -114,6 +116,11 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/certificates/webhooks/ca"),
         APIRoute(method: .post, path: "/v1/certificates/webhooks/ca"),
         APIRoute(method: .delete, path: "/v1/certificates/webhooks/ca"),
+        APIRoute(method: .put, path: "/v1/services/message/gc"),
+        APIRoute(method: .get, path: "/v1/stats/app"),
+        APIRoute(method: .get, path: "/v1/stats/app/internal"),
+        APIRoute(method: .get, path: "/v1/stats/db"),
+        APIRoute(method: .get, path: "/v1/stats/db/internal"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
     ] + GatewayRoutes.routes
@@ -123,6 +130,7 @@ public enum CourierAPI {
     public static func responder(_ dependencies: APIDependencies) -> some HTTPResponder<CourierRequestContext> {
         let router = Router(context: CourierRequestContext.self)
         router.add(middleware: HTTPErrorMapping(routes: routes))
+        router.add(middleware: EndpointCounting(routes: routes, counter: dependencies.stats.endpointRequests))
         // Every route but login and /openapi.json sits behind an authenticator (api.md §1.2); it runs only once a route matched,
         // so unknown paths stay 404 and wrong methods 405 without credentials.
         let users = router.group().add(middleware: Authenticator(.user, dependencies: dependencies))
@@ -146,6 +154,8 @@ public enum CourierAPI {
         if let gateway = dependencies.gateway {
             GatewayRoutes(gateway: gateway, bodyLimit: dependencies.configuration.bodyLimitBytes).register(on: router)
         }
+        ServiceRoutes(dependencies: dependencies).register(admins: admins)
+        StatsRoutes(dependencies: dependencies).register(on: monitors)
         OpenAPIRoutes().register(on: router)
         return ConventionsResponder(
             router: router.buildResponder(), routes: routes, serverHeader: "Courier/\(dependencies.configuration.serverVersion)",

@@ -27,6 +27,9 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         /// The LMDB map a new segment starts with; nil derives it from the segment and batch sizes.
         /// The map doubles on `MDB_MAP_FULL`, so this only matters for tests and tuning.
         public var initialMapSizeBytes: Int? = nil
+        /// Segments that leave the live log are gzipped into `archive/` and the newest this many kept
+        /// (`COURIER_LOG_ARCHIVE_KEEP`); 0 deletes them instead.
+        public var archiveKeep: Int = 30
 
         public init() {}
     }

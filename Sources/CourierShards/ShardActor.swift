@@ -20,20 +20,20 @@ public actor ShardActor {
     }
 
     public nonisolated let shard: UInt16
-    private let log: any EventLog
-    private let epoch: UInt64
-    private let configuration: Configuration
-    private let logger: Logger
+    let log: any EventLog
+    let epoch: UInt64
+    let configuration: Configuration
+    let logger: Logger
     private let onDispatch: @Sendable (_ messageID: String, _ to: String) -> Void
-    private var state: ShardState
+    var state: ShardState
     /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
-    private var reorder: [UInt64: Record] = [:]
+    var reorder: [UInt64: Record] = [:]
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
     private var heldDispatches: [UInt64: (messageID: String, to: String)] = [:]
     /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
-    private var snapshotSeq: UInt64 = 0
-    private var snapshotInFlight = false
+    var snapshotSeq: UInt64 = 0
+    var snapshotInFlight = false
     private var pendingAppends = 0 {
         didSet { metrics.queueDepth.record(pendingAppends) }
     }
@@ -187,7 +187,7 @@ public actor ShardActor {
         if let dispatch = heldDispatches.removeValue(forKey: position.seq) { onDispatch(dispatch.messageID, dispatch.to) }
     }
 
-    private func applyReadyRecords() throws {
+    func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
             for effect in try state.apply(record) {
                 if case .dispatch(let messageID, let to) = effect { heldDispatches[record.seq] = (messageID, to) }
@@ -218,7 +218,7 @@ public actor ShardActor {
         }
     }
 
-    private func snapshotWritten(seq: UInt64?) {
+    func snapshotWritten(seq: UInt64?) {
         snapshotInFlight = false
         if let seq { snapshotSeq = max(snapshotSeq, seq) }
     }

@@ -99,6 +99,10 @@ struct Serve: AsyncParsableCommand {
         configuration.bodyLimitBytes = try Environment.integer("COURIER_BODY_LIMIT_BYTES", default: 1 << 20, range: 1024...(64 << 20))
         configuration.snapshotEveryEvents = try Environment.integer(
             "COURIER_SNAPSHOT_EVERY_EVENTS", default: 100_000, range: 100...100_000_000)
+        configuration.logArchiveKeep = try Environment.integer("COURIER_LOG_ARCHIVE_KEEP", default: 30, range: 0...1_000_000)
+        configuration.gcRetentionDays = try Environment.integer("COURIER_GC_RETENTION_DAYS", default: 30, range: 0...36_500)
+        configuration.autoGCIntervalSeconds = try Environment.integer(
+            "COURIER_AUTO_GC_INTERVAL_S", default: 3600, range: 1...31_536_000)
         if let key = Environment.string("WA_API_KEY") {
             if let problem = APIConfiguration.apiKeyProblem(key) { throw AppError("WA_API_KEY: \(problem)") }
             configuration.apiKey = key

@@ -35,6 +35,8 @@ struct APIHarness {
     var mediaCollector: MediaCollector? = nil
     /// The simulated network for account, identity and `/gateway` routes; nil leaves them at 503/1011.
     var gateway: GatewaySimulator? = nil
+    /// Message GC and stats wiring.
+    var stats = StatsDependencies()
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -42,12 +44,13 @@ struct APIHarness {
         configuration: APIConfiguration = APIConfiguration(),
         withControl: Bool = true,
         controlStorage: InMemoryLogStorage = InMemoryLogStorage(),
-        clock: ManualClock = ManualClock()
+        clock: ManualClock = ManualClock(),
+        shards: ShardDirectory? = nil
     ) {
         self.controlStorage = controlStorage
         self.clock = clock
         log = InMemoryEventLog(storage: storage, clock: clock.function)
-        shards = ShardDirectory(shardCount: shardCount, log: log, epoch: 1, logger: Logger(label: "test"))
+        self.shards = shards ?? ShardDirectory(shardCount: shardCount, log: log, epoch: 1, logger: Logger(label: "test"))
         control =
             withControl
             ? ControlActor(
@@ -80,6 +83,7 @@ struct APIHarness {
         dependencies.media = media
         dependencies.mediaCollector = mediaCollector
         dependencies.gateway = gateway
+        dependencies.stats = stats
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }

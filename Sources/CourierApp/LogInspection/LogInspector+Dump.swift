@@ -39,17 +39,32 @@ extension LogInspector {
         public init() {}
     }
 
-    /// Records in (stream, seq) order.
+    /// Records in (stream, seq) order; with `includeArchive`, archived segments' records first.
     public func dump(_ options: DumpOptions) throws {
         var printed = 0
-        let shards = options.filter.shard.map { [$0] } ?? log.streams().map(\.shard)
+        let archived = options.includeArchive ? try openArchive() : nil
+        defer { archived?.remove() }
+        var streams = Set(log.streams().map(\.shard))
+        if let archived { streams.formUnion(archived.log.streams().map(\.shard)) }
+        let shards = options.filter.shard.map { [$0] } ?? streams.sorted()
         for shard in shards {
-            var next = options.filter.fromSeq ?? 1
+            for source in [archived?.log, log].compactMap({ $0 }) {
+                var next = options.filter.fromSeq ?? 1
+                if source === log, let archived { next = max(next, archived.log.lastSeq(shard: shard) + 1) }
+                if try dumpStream(shard, from: source, next: next, options, printed: &printed) { return }
+            }
+        }
+    }
+
+    /// One stream of one log; true once the limit is reached.
+    private func dumpStream(_ shard: UInt16, from source: LMDBEventLog, next start: UInt64, _ options: DumpOptions, printed: inout Int) throws -> Bool {
+        var next = start
+        do {
             while true {
-                if let limit = options.limit, printed >= limit { return }
-                let records = try readChecked(shard: shard, fromSeq: next, limit: 10_000)
+                if let limit = options.limit, printed >= limit { return true }
+                let records = try readChecked(shard: shard, fromSeq: next, limit: 10_000, from: source)
                 for record in records where options.filter.accepts(record) {
-                    if let limit = options.limit, printed >= limit { return }
+                    if let limit = options.limit, printed >= limit { return true }
                     if let toSeq = options.filter.toSeq, record.seq > toSeq { break }
                     output(Self.format(record, json: options.json, fullPayload: options.fullPayload))
                     printed += 1
@@ -59,11 +74,12 @@ extension LogInspector {
                 next = last.seq + 1
             }
         }
+        return false
     }
 
-    func readChecked(shard: UInt16, fromSeq: UInt64, limit: Int) throws -> [Record] {
+    func readChecked(shard: UInt16, fromSeq: UInt64, limit: Int, from source: LMDBEventLog? = nil) throws -> [Record] {
         do {
-            return try log.read(shard: shard, fromSeq: fromSeq, limit: limit)
+            return try (source ?? log).read(shard: shard, fromSeq: fromSeq, limit: limit)
         } catch let error as LogError {
             throw AppError(error.message, exitCode: 1)
         }

@@ -13,11 +13,13 @@ extension LogInspector {
         let segments = log.segments()
         let streams = log.streams()
         let replication = self.replication
+        let archived = SegmentArchive(logDirectory: dataDirectory.logPath).entries()
         if options.json {
             let value: JSONValue = [
                 "node_id": .string(dataDirectory.nodeID), "data_dir": .string(dataDirectory.path),
                 "format": .integer(Int64(DataDirectory.formatVersion)),
-                "segments": .array(segments.map(Self.segmentJSON)),
+                "segments": .array(
+                    segments.map(Self.segmentJSON) + (options.includeArchive ? archived.map(Self.archivedSegmentJSON) : [])),
                 "streams": .array(streams.map { stream in
                     [
                         "stream": .string(Self.streamName(stream.shard)), "epoch": .integer(Int64(stream.epoch)),
@@ -26,7 +28,7 @@ extension LogInspector {
                         "replicated_seq": replication?.streams[stream.shard].map { .integer(Int64($0.replicatedSeq)) } ?? .null, "bytes": .integer(Int64(stream.bytes)),
                     ]
                 }),
-                "archive": .integer(0),
+                "archive": .integer(Int64(archived.count)),
                 "divergent": .array((replication?.streams ?? [:]).compactMap { $0.value.stopped.map { JSONValue.string($0) } }),
             ]
             output(value.serializedString)
@@ -34,7 +36,7 @@ extension LogInspector {
         }
         let active = segments.filter { !$0.sealed }.count
         output(
-            "node \(dataDirectory.nodeID)   data \(dataDirectory.path)   format v\(DataDirectory.formatVersion)   \(segments.count) segments (\(active) active)   archive 0"
+            "node \(dataDirectory.nodeID)   data \(dataDirectory.path)   format v\(DataDirectory.formatVersion)   \(segments.count) segments (\(active) active)   archive \(archived.count)"
         )
         output(
             padded("STREAM", 9) + padded("EPOCH", 7) + padded("FIRST SEQ", 11) + padded("LAST SEQ", 11)
@@ -50,6 +52,17 @@ extension LogInspector {
         if options.segments {
             output("")
             output(padded("SEGMENT", 14) + padded("STATE", 8) + padded("RECORDS", 10) + padded("FILE", 12) + "STREAMS")
+            if options.includeArchive {
+                for entry in archived {
+                    let ranges = entry.manifest.streams.keys.sorted().map { shard -> String in
+                        let range = entry.manifest.streams[shard]!
+                        return "\(Self.streamName(shard)):\(range.firstSeq)-\(range.lastSeq)"
+                    }
+                    output(
+                        padded(entry.name, 14) + padded("archived", 8) + padded(String(entry.manifest.recordCount), 10)
+                            + padded(formatBytes(entry.bytes), 12) + ranges.joined(separator: " "))
+                }
+            }
             for segment in segments {
                 let ranges = segment.streams.keys.sorted().map { shard -> String in
                     let range = segment.streams[shard]!
@@ -63,6 +76,20 @@ extension LogInspector {
         }
         let stopped = (replication?.streams ?? [:]).sorted { $0.key < $1.key }.compactMap { $0.value.stopped }
         output("divergent: " + (stopped.isEmpty ? "none" : stopped.joined(separator: "; ")))
+    }
+
+    static func archivedSegmentJSON(_ entry: SegmentArchive.Entry) -> JSONValue {
+        [
+            "segment": .string(entry.name), "state": "archived",
+            "records": .integer(Int64(entry.manifest.recordCount)), "file_bytes": .integer(Int64(entry.bytes)),
+            "streams": .array(entry.manifest.streams.keys.sorted().map { shard in
+                let range = entry.manifest.streams[shard]!
+                return [
+                    "stream": .string(streamName(shard)), "first_seq": .integer(Int64(range.firstSeq)),
+                    "last_seq": .integer(Int64(range.lastSeq)), "count": .integer(Int64(range.count)),
+                ]
+            }),
+        ]
     }
 
     static func segmentJSON(_ segment: LMDBEventLog.SegmentDescription) -> JSONValue {

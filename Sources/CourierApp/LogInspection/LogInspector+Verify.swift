@@ -24,7 +24,9 @@ extension LogInspector {
     /// `quick` checks manifests and the newest record of each stream only.
     public func verify(_ options: VerifyOptions, elapsed: () -> Double = { 0 }) throws -> VerifyReport {
         var report = VerifyReport()
-        var verifier = StreamVerifier()
+        // Records up to a stream's oldest snapshot may have left the live log (eventlog.md §8).
+        var verifier = StreamVerifier(
+            snapshotSeqs: Dictionary(snapshotStore.all().map { ($0.shard, $0.seq) }, uniquingKeysWith: min))
         let segments = log.segments()
         report.segments = segments.count
         for segment in segments {
@@ -110,6 +112,10 @@ extension LogInspector.VerifyReport {
 /// Continuity checks along each stream, fed records in seq order.
 struct StreamVerifier {
     private var last: [UInt16: (seq: UInt64, epoch: UInt64, timestamp: Timestamp)] = [:]
+    /// Each stream's oldest snapshot: the stream may start anywhere up to the seq after it.
+    var snapshotSeqs: [UInt16: UInt64] = [:]
+
+    init(snapshotSeqs: [UInt16: UInt64] = [:]) { self.snapshotSeqs = snapshotSeqs }
 
     mutating func check(_ record: Record) -> [String] {
         var problems: [String] = []
@@ -125,7 +131,7 @@ struct StreamVerifier {
             if record.timestamp < previous.timestamp {
                 problems.append("time went back: shard \(name) seq \(record.seq)")
             }
-        } else if record.seq != 1 {
+        } else if record.seq != 1 && record.seq > (snapshotSeqs[record.shard] ?? 0) + 1 {
             problems.append("seq gap: shard \(name) starts at \(record.seq), not 1")
         }
         last[record.shard] = (record.seq, record.epoch, max(record.timestamp, last[record.shard]?.timestamp ?? .zero))

@@ -22,6 +22,8 @@ extension Event {
                 + (event.keptTokenDigest.map { " kept=\(abbreviated($0))" } ?? "")
         case .token(let event):
             "\(event.action.rawValue) token=\(abbreviated(event.tokenDigest)) user=\(event.username) expires=\(event.expiresAt)"
+        case .gc, .rotation, .snapshot:
+            maintenanceSummary
         }
     }
 
@@ -84,6 +86,8 @@ extension Event {
                 "action": .string(event.action.rawValue), "token_sha256": .string(abbreviated(event.tokenDigest)),
                 "username": .string(event.username), "expires_at": .string(event.expiresAt.description),
             ]
+        case .gc, .rotation, .snapshot:
+            return maintenanceJSON
         }
     }
 
@@ -93,7 +97,7 @@ extension Event {
         case .send(let event): event.messageID
         case .status(let event): event.messageID
         case .markRead(let event): event.messageID
-        case .shardChange, .settingsChange, .accountChange, .userChange, .token: nil
+        case .shardChange, .settingsChange, .accountChange, .userChange, .token, .gc, .rotation, .snapshot: nil
         }
     }
 
@@ -102,7 +106,7 @@ extension Event {
         switch self {
         case .send(let event): event.to
         case .status(let event): event.waID
-        case .markRead, .shardChange, .settingsChange, .accountChange, .userChange, .token: nil
+        case .markRead, .shardChange, .settingsChange, .accountChange, .userChange, .token, .gc, .rotation, .snapshot: nil
         }
     }
 }

@@ -8,6 +8,9 @@ public enum Event: Hashable, Sendable {
     case accountChange(AccountChangeEvent)
     case userChange(UserChangeEvent)
     case token(TokenEvent)
+    case gc(GCEvent)
+    case rotation(RotationEvent)
+    case snapshot(SnapshotEvent)
 
     public var kind: EventKind {
         switch self {
@@ -19,6 +22,9 @@ public enum Event: Hashable, Sendable {
         case .accountChange: .accountChange
         case .userChange: .userChange
         case .token: .token
+        case .gc: .gc
+        case .rotation: .rotation
+        case .snapshot: .snapshot
         }
     }
 
@@ -32,6 +38,9 @@ public enum Event: Hashable, Sendable {
         case .accountChange(let event): event.encoded()
         case .userChange(let event): event.encoded()
         case .token(let event): event.encoded()
+        case .gc(let event): event.encoded()
+        case .rotation(let event): event.encoded()
+        case .snapshot(let event): event.encoded()
         }
     }
 
@@ -47,6 +56,9 @@ public enum Event: Hashable, Sendable {
         case .accountChange: .accountChange(try AccountChangeEvent(decoding: payload))
         case .userChange: .userChange(try UserChangeEvent(decoding: payload))
         case .token: .token(try TokenEvent(decoding: payload))
+        case .gc: .gc(try GCEvent(decoding: payload))
+        case .rotation: .rotation(try RotationEvent(decoding: payload))
+        case .snapshot: .snapshot(try SnapshotEvent(decoding: payload))
         default: nil
         }
     }

@@ -1,7 +1,8 @@
 /// A shard's state as bytes, for snapshots (eventlog.md §7): replay continues from the snapshot's
-/// seq instead of the stream's start. Messages are written in id order so equal states give equal bytes.
+/// seq instead of the stream's start. Format 2 writes messages in creation order (GC steps walk it)
+/// and adds the GC run in progress and the last one; format 1 (id order) is still read.
 extension ShardState {
-    public static let snapshotFormatVersion: UInt8 = 1
+    public static let snapshotFormatVersion: UInt8 = 2
 
     public func snapshotPayload() -> [UInt8] {
         var writer = PayloadWriter(version: Self.snapshotFormatVersion, capacity: 64 + messages.count * 96)
@@ -11,8 +12,8 @@ extension ShardState {
         writer.write(lastTimestamp.microseconds)
         writer.write(UInt64(unknownRecords))
         writer.write(UInt64(messages.count))
-        for id in messages.keys.sorted() {
-            let message = messages[id]!
+        for id in creationOrder where !id.isEmpty {
+            guard let message = messages[id] else { continue }  // collected by the run in progress
             writer.write(id)
             writer.write(message.to)
             writer.write(message.type)
@@ -21,6 +22,28 @@ extension ShardState {
             writer.write(message.statusAt.microseconds)
             writer.write(message.bodyDigest)
             writer.write(message.idempotencyKey)
+        }
+        writer.write(gcRun != nil)
+        if let run = gcRun {
+            // Positions count live messages only, as restored without the run's holes.
+            let live = { (end: Int) in UInt64(creationOrder[..<end].lazy.filter { !$0.isEmpty }.count) }
+            writer.write(run.runID)
+            writer.write(run.cutoff.microseconds)
+            writer.write(run.retentionMicroseconds)
+            writer.write(UInt64(run.stepLimit))
+            writer.write(live(run.scanIndex))
+            writer.write(live(run.endIndex))
+            writer.write(run.messagesDeleted)
+            writer.write(UInt64(run.steps))
+        }
+        writer.write(lastGC != nil)
+        if let last = lastGC {
+            writer.write(last.runID)
+            writer.write(last.outcome)
+            writer.write(last.messagesDeleted)
+            writer.write(last.startedAt.microseconds)
+            writer.write(last.endedAt.microseconds)
+            writer.write(last.snapshotSeq)
         }
         return writer.bytes
     }
@@ -40,6 +63,7 @@ extension ShardState {
         unknownRecords = try reader.readInt()
         let count = try reader.readInt()
         messages.reserveCapacity(count)
+        creationOrder.reserveCapacity(count)
         for _ in 0..<count {
             let id = try reader.readString()
             let to = try reader.readString()
@@ -56,6 +80,33 @@ extension ShardState {
                 to: to, type: type, createdAt: created, status: status, statusAt: statusAt, bodyDigest: digest,
                 idempotencyKey: key)
             if let key { idempotency[key] = id }
+            creationOrder.append(id)
+            if status == .accepted { pendingMessages += 1 }
+        }
+        if reader.version == 1 {
+            // Id order: creation order is recovered from the creation times.
+            creationOrder.sort { (messages[$0]!.createdAt, $0) < (messages[$1]!.createdAt, $1) }
+        } else {
+            if try reader.readBool() {
+                let runID = try reader.readString()
+                let cutoff = Timestamp(microseconds: try reader.readInt64())
+                let retention = try reader.readInt64()
+                let limit = try reader.readInt()
+                let scan = try reader.readInt()
+                let end = try reader.readInt()
+                guard scan <= end, end <= creationOrder.count else {
+                    throw RecordError(.malformedPayload, "snapshot gc run positions out of range")
+                }
+                gcRun = GCRunState(
+                    runID: runID, cutoff: cutoff, retentionMicroseconds: retention, stepLimit: limit, scanIndex: scan,
+                    endIndex: end, messagesDeleted: try reader.readUInt64(), steps: try reader.readInt())
+            }
+            if try reader.readBool() {
+                lastGC = GCRunSummary(
+                    runID: try reader.readString(), outcome: try reader.readString(), messagesDeleted: try reader.readUInt64(),
+                    startedAt: Timestamp(microseconds: try reader.readInt64()),
+                    endedAt: Timestamp(microseconds: try reader.readInt64()), snapshotSeq: try reader.readUInt64())
+            }
         }
         try reader.expectEnd()
     }

@@ -64,6 +64,13 @@ public struct ShardState: Hashable, Sendable {
     private var pendingIdempotency: [String: (messageID: String, digest: UInt64)] = [:]
     /// Records whose kind this build does not know, counted, never fatal (eventlog.md §4).
     public internal(set) var unknownRecords = 0
+    /// Message ids in creation order, for GC steps; collected ids stay as holes until the run ends.
+    var creationOrder: [String] = []
+    /// Sends with no `sent` or `failed` status yet (`db_pending_messages`), kept as records fold.
+    public internal(set) var pendingMessages = 0
+    /// The GC run in progress on this stream, and the last one that ended (`ShardState+GC.swift`).
+    public internal(set) var gcRun: GCRunState? = nil
+    public internal(set) var lastGC: GCRunSummary? = nil
 
     public init(shard: UInt16) { self.shard = shard }
 
@@ -71,6 +78,7 @@ public struct ShardState: Hashable, Sendable {
         lhs.shard == rhs.shard && lhs.appliedSeq == rhs.appliedSeq && lhs.epoch == rhs.epoch
             && lhs.lastTimestamp == rhs.lastTimestamp && lhs.messages == rhs.messages
             && lhs.idempotency == rhs.idempotency && lhs.unknownRecords == rhs.unknownRecords
+            && lhs.pendingMessages == rhs.pendingMessages && lhs.gcRun == rhs.gcRun && lhs.lastGC == rhs.lastGC
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -143,14 +151,19 @@ public struct ShardState: Hashable, Sendable {
                 idempotency[key] = event.messageID
                 pendingIdempotency[key] = nil
             }
+            creationOrder.append(event.messageID)
+            pendingMessages += 1
             effects.append(.dispatch(messageID: event.messageID, to: event.to))
         case .status(let event):
             if var message = messages[event.messageID], event.status.rank > message.status.rank {
+                if message.status == .accepted { pendingMessages -= 1 }
                 message.status = event.status
                 message.statusAt = record.timestamp
                 messages[event.messageID] = message
             }
-        case .markRead, .shardChange, .settingsChange, .userChange, .token:
+        case .gc(let event):
+            applyGC(event, at: record)
+        case .markRead, .shardChange, .settingsChange, .userChange, .token, .rotation, .snapshot:
             break
         case .accountChange:  // control stream only
             break

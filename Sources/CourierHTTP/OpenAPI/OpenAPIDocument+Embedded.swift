@@ -49,6 +49,21 @@ extension OpenAPIDocument {
     },
     {
       "name": "Simulated gateway"
+    },
+    {
+      "name": "Services"
+    },
+    {
+      "name": "Stats"
+    },
+    {
+      "name": "Certificates"
+    },
+    {
+      "name": "Media"
+    },
+    {
+      "name": "Support"
     }
   ],
   "paths": {
@@ -2776,6 +2791,422 @@ extension OpenAPIDocument {
           },
           "403": {
             "$ref": "#/components/responses/Forbidden"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/services/message/gc": {
+      "put": {
+        "operationId": "messageGC",
+        "tags": [
+          "Services"
+        ],
+        "summary": "Start message garbage collection",
+        "description": "Empty body. Starts message GC on every shard and answers at once; during a run another call starts nothing and answers the same. One entry per node key. Progress and outcome show in `/v1/stats/app` and `/metrics`.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "GC is running.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "services",
+                    "meta"
+                  ],
+                  "properties": {
+                    "services": {
+                      "type": "object",
+                      "properties": {
+                        "message": {
+                          "type": "object",
+                          "properties": {
+                            "gc": {
+                              "type": "object",
+                              "additionalProperties": {
+                                "type": "object",
+                                "properties": {
+                                  "status": {
+                                    "type": "string",
+                                    "enum": [
+                                      "processing"
+                                    ]
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/stats/app": {
+      "get": {
+        "operationId": "statsApp",
+        "tags": [
+          "Stats"
+        ],
+        "summary": "app statistics",
+        "description": "Metric families in JSON (`{\"type\",\"help\",\"data\":[{\"labels\",\"value\"}]}`) under `stats.app`, single node flat. `app`: callback_queue_size, callback_requests, message_gc_runs, message_gc_running. `?format=prometheus` answers Prometheus text instead.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "json",
+                "prometheus"
+              ]
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Metric families.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "stats",
+                    "meta"
+                  ],
+                  "properties": {
+                    "stats": {
+                      "type": "object",
+                      "additionalProperties": {
+                        "type": "object"
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              },
+              "text/plain; version=0.0.4; charset=utf-8": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/stats/app/internal": {
+      "get": {
+        "operationId": "statsAppInternal",
+        "tags": [
+          "Stats"
+        ],
+        "summary": "Per-shard app statistics",
+        "description": "Metric families in JSON (`{\"type\",\"help\",\"data\":[{\"labels\",\"value\"}]}`) under `stats.app`, single node flat. `app`: callback_queue_size, callback_requests, message_gc_runs, message_gc_running. Adds per-shard series with a `shard` label. `?format=prometheus` answers Prometheus text instead.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "json",
+                "prometheus"
+              ]
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Metric families.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "stats",
+                    "meta"
+                  ],
+                  "properties": {
+                    "stats": {
+                      "type": "object",
+                      "additionalProperties": {
+                        "type": "object"
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              },
+              "text/plain; version=0.0.4; charset=utf-8": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/stats/db": {
+      "get": {
+        "operationId": "statsDb",
+        "tags": [
+          "Stats"
+        ],
+        "summary": "db statistics",
+        "description": "Metric families in JSON (`{\"type\",\"help\",\"data\":[{\"labels\",\"value\"}]}`) under `stats.db`, single node flat. `db`: db_contacts, db_messages, db_message_receipts, db_pending_callbacks, db_pending_messages, from shard-state counters. `?format=prometheus` answers Prometheus text instead.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "json",
+                "prometheus"
+              ]
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Metric families.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "stats",
+                    "meta"
+                  ],
+                  "properties": {
+                    "stats": {
+                      "type": "object",
+                      "additionalProperties": {
+                        "type": "object"
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              },
+              "text/plain; version=0.0.4; charset=utf-8": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/v1/stats/db/internal": {
+      "get": {
+        "operationId": "statsDbInternal",
+        "tags": [
+          "Stats"
+        ],
+        "summary": "Per-shard db statistics",
+        "description": "Metric families in JSON (`{\"type\",\"help\",\"data\":[{\"labels\",\"value\"}]}`) under `stats.db`, single node flat. `db`: db_contacts, db_messages, db_message_receipts, db_pending_callbacks, db_pending_messages, from shard-state counters. Adds per-shard series with a `shard` label. `?format=prometheus` answers Prometheus text instead.",
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "apiKey": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "enum": [
+                "json",
+                "prometheus"
+              ]
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Metric families.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "stats",
+                    "meta"
+                  ],
+                  "properties": {
+                    "stats": {
+                      "type": "object",
+                      "additionalProperties": {
+                        "type": "object"
+                      }
+                    },
+                    "meta": {
+                      "$ref": "#/components/schemas/Meta"
+                    }
+                  }
+                }
+              },
+              "text/plain; version=0.0.4; charset=utf-8": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"

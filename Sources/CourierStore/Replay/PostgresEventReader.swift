@@ -19,10 +19,15 @@ public enum PostgresEventReader {
         }
     }
 
-    /// Rebuilds a shard's state from PostgreSQL alone, feeding the same state machine replay uses.
+    /// Rebuilds a shard's state from PostgreSQL alone, feeding the same state machine replay uses:
+    /// from the newest stored snapshot when message GC left one, else from seq 1.
     public static func rebuildShard(_ connection: PGConnection, shard: UInt16, chunk: Int = 10_000) throws -> ShardState {
         var state = ShardState(shard: shard)
         var next: UInt64 = 1
+        if let snapshot = try PostgresCompaction.newestSnapshot(connection, shard: shard) {
+            state = snapshot.state
+            next = snapshot.seq + 1
+        }
         while true {
             let records = try records(connection, shard: shard, fromSeq: next, limit: chunk)
             for record in records { _ = try state.apply(record) }

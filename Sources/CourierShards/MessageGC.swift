@@ -1,0 +1,251 @@
+import CourierCore
+import CourierLog
+import Dispatch
+import Logging
+import Metrics
+
+/// Runs message GC on a node (operations.md §4, eventlog.md §7): one pass per shard, then the
+/// covered sealed segments leave the live log. One run at a time: a request during a run joins it.
+public actor MessageGC {
+    public struct Configuration: Sendable {
+        /// Key of this node in responses and callbacks.
+        public var nodeKey: String
+        /// `COURIER_GC_RETENTION_DAYS`.
+        public var retentionDays: Int = 30
+        /// Messages collected per `gc step` at most (the spec's bound is 10 000). Smaller steps hold
+        /// the shard for less time: with 1 000, send p99 during GC stayed under 2× (courier-bench --gc).
+        public var stepLimit: Int = 1_000
+
+        public init(nodeKey: String) { self.nodeKey = nodeKey }
+    }
+
+    /// How a run ended, for the completion callback (webhooks.md §7), stats and metrics.
+    public struct RunResult: Hashable, Sendable {
+        public var runID: String
+        /// `complete` or `failed`.
+        public var status: String
+        public var automatic: Bool
+        public var messagesDeleted: UInt64
+        /// Records that left the live log with the removed segments.
+        public var eventsCompacted: Int
+        public var bytesReclaimed: Int
+        /// PostgreSQL event rows deleted (0 without PostgreSQL).
+        public var databaseRowsDeleted: Int = 0
+        public var durationMilliseconds: Int
+        /// Why a failed run failed (never a payload).
+        public var error: String?
+    }
+
+    private let shards: ShardDirectory
+    private let log: LMDBEventLog?
+    private let configuration: Configuration
+    private let logger: Logger
+    /// Replicated seq per stream when PostgreSQL is configured: segments leave the log only once replicated.
+    private let replicatedSeqs: (@Sendable () -> [UInt16: UInt64])?
+    /// With PostgreSQL: stores the pass's snapshot and deletes the stream's rows up to it; returns rows deleted.
+    private let compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)?
+    private var onComplete: [@Sendable (RunResult) -> Void] = []
+    private var current: Task<RunResult, Never>? = nil
+    private var currentRunID: String? = nil
+    private var nextRunNumber: Int? = nil
+    public private(set) var runCounts: [String: Int] = [:]
+    public private(set) var lastResult: RunResult? = nil
+    public private(set) var messagesDeletedTotal: UInt64 = 0
+    private let metrics = Metrics()
+
+    struct Metrics {
+        let running = Gauge(label: "message_gc_running")
+        let courierRunning = Gauge(label: "courier_gc_running")
+        let deleted = Counter(label: "courier_gc_messages_deleted_total")
+
+        func runs(_ status: String) -> Counter { Counter(label: "message_gc_runs", dimensions: [("status", status)]) }
+    }
+
+    public init(
+        shards: ShardDirectory, log: LMDBEventLog?, configuration: Configuration, logger: Logger,
+        replicatedSeqs: (@Sendable () -> [UInt16: UInt64])? = nil,
+        compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)? = nil
+    ) {
+        self.compactDatabase = compactDatabase
+        self.shards = shards
+        self.log = log
+        self.configuration = configuration
+        self.logger = logger
+        self.replicatedSeqs = replicatedSeqs
+        metrics.running.record(0)
+        metrics.courierRunning.record(0)
+    }
+
+    /// Called once per finished run, API-started or automatic: the webhook outbox queues the
+    /// completion callback from here (webhooks.md §7; automatic runs post none).
+    public func addCompletionHandler(_ handler: @escaping @Sendable (RunResult) -> Void) {
+        onComplete.append(handler)
+    }
+
+    public var isRunning: Bool { current != nil }
+    public var runningID: String? { currentRunID }
+
+    /// Starts a run, or joins the one in progress; returns its id at once.
+    @discardableResult
+    public func start(automatic: Bool = false) async -> String {
+        if let currentRunID { return currentRunID }
+        let runID = await allocateRunID()
+        // Reentrancy: another request may have started a run while the ids were read.
+        if let currentRunID { return currentRunID }
+        currentRunID = runID
+        metrics.running.record(1)
+        metrics.courierRunning.record(1)
+        logger.info("message gc started", metadata: ["gc.run": "\(runID)", "gc.automatic": "\(automatic)"])
+        current = Task { await self.run(runID: runID, automatic: automatic) }
+        return runID
+    }
+
+    /// Waits for the run in progress, if any, and returns how it ended.
+    @discardableResult
+    public func waitForCompletion() async -> RunResult? {
+        guard let current else { return lastResult }
+        return await current.value
+    }
+
+    private func allocateRunID() async -> String {
+        if nextRunNumber == nil {
+            var highest = 0
+            for actor in shards.actors {
+                let counters = await actor.counters
+                for id in [counters.gcRunID, counters.lastGC?.runID].compactMap({ $0 }) {
+                    highest = max(highest, Int(id.dropFirst(3)) ?? 0)
+                }
+            }
+            nextRunNumber = max(nextRunNumber ?? 0, highest + 1)
+        }
+        let number = nextRunNumber!
+        nextRunNumber = number + 1
+        return "gc-" + String(number).leftPadded(to: 6)
+    }
+
+    private func run(runID: String, automatic: Bool) async -> RunResult {
+        let started = ContinuousClock.now
+        let retention = Int64(configuration.retentionDays) * 86_400 * 1_000_000
+        var deleted: UInt64 = 0
+        var failure: String? = nil
+        var removed: [LMDBEventLog.RemovedSegment] = []
+        // Shards are independent streams: their passes run side by side.
+        let stepLimit = configuration.stepLimit
+        let outcomes = await withTaskGroup(of: (UInt16, Result<ShardActor.GCPassResult, any Error>).self) { group in
+            for actor in shards.actors {
+                group.addTask {
+                    do {
+                        return (actor.shard, .success(try await actor.runGC(runID: runID, retentionMicroseconds: retention, stepLimit: stepLimit)))
+                    } catch {
+                        return (actor.shard, .failure(error))
+                    }
+                }
+            }
+            var outcomes: [(UInt16, Result<ShardActor.GCPassResult, any Error>)] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes.sorted { $0.0 < $1.0 }
+        }
+        var passes: [ShardActor.GCPassResult] = []
+        for (shard, outcome) in outcomes {
+            switch outcome {
+            case .success(let pass):
+                deleted += pass.messagesDeleted
+                passes.append(pass)
+            case .failure(let error): failure = failure ?? "shard \(shard): \(error)"
+            }
+        }
+        var rowsDeleted = 0
+        if let compactDatabase {
+            for pass in passes {
+                do {
+                    rowsDeleted += try await compactDatabase(pass, shards.actors[Int(pass.shard)].snapshotStore)
+                } catch {
+                    failure = failure ?? "PostgreSQL compaction of shard \(pass.shard): \(error)"
+                }
+            }
+        }
+        if failure == nil, let log {
+            let replicated = replicatedSeqs?()
+            let stores = shards.actors.map { ($0.shard, $0.snapshotStore) }
+            do {
+                removed = try await Self.offPool {
+                    // Covered by the oldest kept snapshot, so replay can still fall back past a damaged newest one.
+                    var covered: [UInt16: UInt64] = [:]
+                    for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
+                    return try log.removeCoveredSegments(covered: covered, replicated: replicated, purge: true)
+                }
+                try await recordRotations(removed)
+            } catch {
+                failure = "removing covered segments: \(error)"
+            }
+        }
+        let result = RunResult(
+            runID: runID, status: failure == nil ? "complete" : "failed", automatic: automatic, messagesDeleted: deleted,
+            eventsCompacted: removed.filter { $0.fileBytes > 0 }.reduce(0) { $0 + $1.recordCount },
+            bytesReclaimed: removed.reduce(0) { $0 + $1.fileBytes },
+            databaseRowsDeleted: rowsDeleted, durationMilliseconds: Int((ContinuousClock.now - started) / .milliseconds(1)),
+            error: failure)
+        finish(result)
+        return result
+    }
+
+    /// Rotation (eventlog.md §7): sealed segments covered by every stream's oldest kept snapshot (and
+    /// replicated) leave the live log, gzipped into the archive. Skipped while a GC run goes on, which
+    /// removes covered segments itself at its end. Returns the segments that moved.
+    @discardableResult
+    public func rotate() async throws -> [LMDBEventLog.RemovedSegment] {
+        guard current == nil, let log else { return [] }
+        let replicated = replicatedSeqs?()
+        let stores = shards.actors.map { ($0.shard, $0.snapshotStore) }
+        let moved = try await Self.offPool {
+            var covered: [UInt16: UInt64] = [:]
+            for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
+            return try log.removeCoveredSegments(covered: covered, replicated: replicated)
+        }
+        try await recordRotations(moved)
+        return moved
+    }
+
+    /// Each shard logs `rotation archived|removed` for the segments holding its records.
+    private func recordRotations(_ removed: [LMDBEventLog.RemovedSegment]) async throws {
+        for actor in shards.actors {
+            let events = removed.compactMap { segment in
+                segment.streams[actor.shard].map {
+                    RotationEvent(segmentID: segment.id, action: segment.action, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq)
+                }
+            }
+            if !events.isEmpty { try await actor.recordRotation(events) }
+        }
+    }
+
+    private func finish(_ result: RunResult) {
+        current = nil
+        currentRunID = nil
+        lastResult = result
+        runCounts[result.status, default: 0] += 1
+        messagesDeletedTotal += result.messagesDeleted
+        metrics.running.record(0)
+        metrics.courierRunning.record(0)
+        metrics.runs(result.status).increment()
+        metrics.deleted.increment(by: Int(result.messagesDeleted))
+        var metadata: Logger.Metadata = [
+            "gc.run": "\(result.runID)", "gc.status": "\(result.status)", "gc.deleted": "\(result.messagesDeleted)",
+            "gc.events_compacted": "\(result.eventsCompacted)", "gc.bytes_reclaimed": "\(result.bytesReclaimed)",
+            "gc.duration_ms": "\(result.durationMilliseconds)", "gc.db_rows_deleted": "\(result.databaseRowsDeleted)",
+        ]
+        if let error = result.error {
+            metadata["error"] = "\(error)"
+            logger.error("message gc failed", metadata: metadata)
+        } else {
+            logger.info("message gc complete", metadata: metadata)
+        }
+        for handler in onComplete { handler(result) }
+    }
+
+    /// Runs blocking file work on a dispatch queue, never the cooperative pool.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}
