@@ -31,6 +31,8 @@ public struct NodeConfiguration: Sendable {
     public var apiKey: String? = nil
     /// `COURIER_BODY_LIMIT_BYTES`.
     public var bodyLimitBytes: Int = 1 << 20
+    /// `COURIER_WEBHOOK_TIMEOUT_MS`: a callback without a 2xx within this has failed.
+    public var webhookTimeout: Duration = .seconds(10)
 
     /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.
     public var database: DatabaseConfiguration? = nil

@@ -23,6 +23,8 @@ public final class GatewaySimulator: Sendable {
     }
 
     public let configuration: GatewayConfiguration
+    /// Users' messages to the business and the read receipts for them.
+    public let inbound: GatewayInbound
     /// How many message ids the network remembers for idempotency (at most twice this many are held).
     static let rememberedMessages = 1_000_000
     private let clock: @Sendable () -> Timestamp
@@ -64,6 +66,7 @@ public final class GatewaySimulator: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
+        self.inbound = GatewayInbound(seed: configuration.seed, clock: clock)
         self.clock = clock
         self.sleep = sleep
         self.logger = logger

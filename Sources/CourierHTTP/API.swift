@@ -18,6 +18,11 @@ public struct APIDependencies: Sendable {
     public var isOnNetwork: @Sendable (String) -> Bool = { _ in true }
     /// Renders `/metrics` in Prometheus text format; nil answers 503/1011.
     public var metricsText: (@Sendable () -> [UInt8])? = nil
+    /// `POST /gateway/inbound`: validates and logs an injected inbound message, returning its id; throws
+    /// `ValidationFailure` or `ShardError`. nil answers 503/1011 (no embedded network).
+    public var injectInbound: (@Sendable (JSONValue) async throws -> String)? = nil
+    /// Callback queue and request counters, for `/v1/stats/app`; nil before the dispatcher is wired.
+    public var webhookStats: (@Sendable () -> WebhookStats)? = nil
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -62,6 +67,7 @@ public enum CourierAPI {
         APIRoute(method: .delete, path: "/v1/users/{username}"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
+        APIRoute(method: .put, path: "/v1/messages/{message-id}"),
         APIRoute(method: .post, path: "/v1/contacts"),
         APIRoute(method: .get, path: "/v1/settings/application"),
         APIRoute(method: .patch, path: "/v1/settings/application"),
@@ -70,6 +76,7 @@ public enum CourierAPI {
         APIRoute(method: .post, path: "/v1/settings/restore"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
+        APIRoute(method: .post, path: "/gateway/inbound"),
     ]
 
     /// The responder to serve: the router wrapped in Courier's conventions (request ids, trailing
@@ -88,6 +95,8 @@ public enum CourierAPI {
         HealthRoutes(dependencies: dependencies).register(on: monitors)
         MetricsRoutes(dependencies: dependencies).register(on: monitors)
         MessageRoutes(dependencies: dependencies).register(on: users)
+        MessageReadRoutes(dependencies: dependencies).register(on: users)
+        GatewayInboundRoutes(dependencies: dependencies).register(on: router)
         ContactRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)
         OpenAPIRoutes().register(on: router)

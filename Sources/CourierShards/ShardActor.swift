@@ -15,6 +15,10 @@ public actor ShardActor {
         public var snapshots: SnapshotStore? = nil
         /// A snapshot every this many applied events (`COURIER_SNAPSHOT_EVERY_EVENTS`).
         public var snapshotEveryEvents: UInt64 = 100_000
+        /// Gets outbox entries once their events are acknowledged, in seq order (webhooks.md §5).
+        public var onOutbox: (@Sendable ([OutboxEntry]) -> Void)? = nil
+        /// Hands a read receipt for an inbound message to the network once its `mark-read` is acknowledged.
+        public var onReadReceipt: (@Sendable (_ messageID: String, _ to: String) -> Void)? = nil
 
         public init() {}
     }
@@ -22,15 +26,17 @@ public actor ShardActor {
     public nonisolated let shard: UInt16
     private let log: any EventLog
     private let epoch: UInt64
-    private let configuration: Configuration
+    let configuration: Configuration
     private let logger: Logger
     private let onDispatch: @Sendable (_ messageID: String, _ to: String) -> Void
-    private var state: ShardState
+    var state: ShardState
     /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
     private var reorder: [UInt64: Record] = [:]
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
     private var heldDispatches: [UInt64: (messageID: String, to: String)] = [:]
+    /// Outbox entries of applied records, held until acknowledged, in seq order.
+    var heldOutbox: [OutboxEntry] = []
     /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
     private var snapshotSeq: UInt64 = 0
     private var snapshotInFlight = false
@@ -114,6 +120,7 @@ public actor ShardActor {
                 shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: .status, payload: payload)
         }
         try applyReadyRecords()
+        acknowledgeOutbox(positions.last)
     }
 
     /// Hands every send still owed to the network to the gateway again (after replay).
@@ -123,7 +130,7 @@ public actor ShardActor {
         return pending.count
     }
 
-    private func run(_ command: ShardCommand) async throws -> ShardReply {
+    func run(_ command: ShardCommand) async throws -> ShardReply {
         var reply: ShardReply? = nil
         for effect in state.handle(command) {
             switch effect {
@@ -137,8 +144,10 @@ public actor ShardActor {
                     reply = .accepted(messageID: request.messageID, replay: false)
                 case .recordStatus(let status):
                     reply = .accepted(messageID: status.messageID, replay: false)
+                case .recordReceipt, .markRead, .recordWebhook:
+                    reply = appendedReply(command)
                 }
-            case .dispatch:
+            case .dispatch, .outbox:
                 preconditionFailure("handle() never dispatches; apply() does")
             }
         }
@@ -183,14 +192,18 @@ public actor ShardActor {
         }
         // Applied (by this task or, reentrantly, another) and acknowledged: now it may go out.
         if let dispatch = heldDispatches.removeValue(forKey: position.seq) { onDispatch(dispatch.messageID, dispatch.to) }
+        releaseOutbox(upTo: position.seq)
     }
 
     private func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
             for effect in try state.apply(record) {
                 if case .dispatch(let messageID, let to) = effect { heldDispatches[record.seq] = (messageID, to) }
+                if case .outbox(let entry) = effect { heldOutbox.append(entry) }
             }
         }
+        // Without an acknowledgement step the local commit is the acknowledgement (eventlog.md §3).
+        if configuration.acknowledgement == nil { releaseOutbox(upTo: state.appliedSeq) }
         snapshotIfDue()
     }
 

@@ -19,7 +19,7 @@ extension ControlState {
         case .userChange(let change): apply(change, at: record)
         case .token(let token): apply(token, at: record)
         case .settingsChange(let change): apply(change)
-        case .send, .status, .markRead, .shardChange: break
+        case .send, .status, .markRead, .receipt, .webhookDelivered, .webhookDropped, .shardChange: break
         case nil: unknownRecords += 1
         }
     }

@@ -8,6 +8,8 @@ extension Event {
             "id=\(abbreviated(event.messageID)) \(event.status.rawValue)"
         case .markRead(let event):
             "id=\(abbreviated(event.messageID))"
+        case .receipt, .webhookDelivered, .webhookDropped:
+            webhookSummary
         case .shardChange(let event):
             "\(event.action.rawValue) shard=\(event.shard) shards=\(event.shardCount) owner=\(event.ownerNodeKey) epoch=\(event.epoch)"
         case .settingsChange(let event):
@@ -40,6 +42,8 @@ extension Event {
             return .object(object)
         case .markRead(let event):
             return ["id": .string(event.messageID)]
+        case .receipt, .webhookDelivered, .webhookDropped:
+            return webhookJSON
         case .shardChange(let event):
             var object: JSONObject = [
                 "action": .string(event.action.rawValue), "shard_count": .integer(Int64(event.shardCount)),
@@ -75,6 +79,8 @@ extension Event {
         case .send(let event): event.messageID
         case .status(let event): event.messageID
         case .markRead(let event): event.messageID
+        case .receipt(let event): event.messageID
+        case .webhookDelivered, .webhookDropped: nil
         case .shardChange, .settingsChange, .userChange, .token: nil
         }
     }
@@ -84,11 +90,12 @@ extension Event {
         switch self {
         case .send(let event): event.to
         case .status(let event): event.waID
-        case .markRead, .shardChange, .settingsChange, .userChange, .token: nil
+        case .receipt(let event): event.from
+        case .markRead, .webhookDelivered, .webhookDropped, .shardChange, .settingsChange, .userChange, .token: nil
         }
     }
 }
 
-private func abbreviated(_ id: String) -> String {
+func abbreviated(_ id: String) -> String {
     id.count > 8 ? String(id.prefix(8)) + "…" : id
 }

@@ -3,6 +3,9 @@ public enum Event: Hashable, Sendable {
     case send(SendEvent)
     case status(StatusEvent)
     case markRead(MarkReadEvent)
+    case receipt(ReceiptEvent)
+    case webhookDelivered(WebhookDeliveredEvent)
+    case webhookDropped(WebhookDroppedEvent)
     case shardChange(ShardChangeEvent)
     case settingsChange(SettingsChangeEvent)
     case userChange(UserChangeEvent)
@@ -13,6 +16,9 @@ public enum Event: Hashable, Sendable {
         case .send: .send
         case .status: .status
         case .markRead: .markRead
+        case .receipt: .receipt
+        case .webhookDelivered: .webhookDelivered
+        case .webhookDropped: .webhookDropped
         case .shardChange: .shardChange
         case .settingsChange: .settingsChange
         case .userChange: .userChange
@@ -25,6 +31,9 @@ public enum Event: Hashable, Sendable {
         case .send(let event): event.encoded()
         case .status(let event): event.encoded()
         case .markRead(let event): event.encoded()
+        case .receipt(let event): event.encoded()
+        case .webhookDelivered(let event): event.encoded()
+        case .webhookDropped(let event): event.encoded()
         case .shardChange(let event): event.encoded()
         case .settingsChange(let event): event.encoded()
         case .userChange(let event): event.encoded()
@@ -39,6 +48,9 @@ public enum Event: Hashable, Sendable {
         case .send: .send(try SendEvent(decoding: payload))
         case .status: .status(try StatusEvent(decoding: payload))
         case .markRead: .markRead(try MarkReadEvent(decoding: payload))
+        case .receipt: .receipt(try ReceiptEvent(decoding: payload))
+        case .webhookDelivered: .webhookDelivered(try WebhookDeliveredEvent(decoding: payload))
+        case .webhookDropped: .webhookDropped(try WebhookDroppedEvent(decoding: payload))
         case .shardChange: .shardChange(try ShardChangeEvent(decoding: payload))
         case .settingsChange: .settingsChange(try SettingsChangeEvent(decoding: payload))
         case .userChange: .userChange(try UserChangeEvent(decoding: payload))

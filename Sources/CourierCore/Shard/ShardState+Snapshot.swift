@@ -1,7 +1,7 @@
 /// A shard's state as bytes, for snapshots (eventlog.md §7): replay continues from the snapshot's
 /// seq instead of the stream's start. Messages are written in id order so equal states give equal bytes.
 extension ShardState {
-    public static let snapshotFormatVersion: UInt8 = 1
+    public static let snapshotFormatVersion: UInt8 = 2
 
     public func snapshotPayload() -> [UInt8] {
         var writer = PayloadWriter(version: Self.snapshotFormatVersion, capacity: 64 + messages.count * 96)
@@ -22,6 +22,7 @@ extension ShardState {
             writer.write(message.bodyDigest)
             writer.write(message.idempotencyKey)
         }
+        writeWebhooks(to: &writer)  // v2
         return writer.bytes
     }
 
@@ -57,6 +58,7 @@ extension ShardState {
                 idempotencyKey: key)
             if let key { idempotency[key] = id }
         }
+        if reader.version >= 2 { try readWebhooks(from: &reader) }
         try reader.expectEnd()
     }
 }
