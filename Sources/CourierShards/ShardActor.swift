@@ -35,6 +35,9 @@ public actor ShardActor {
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
     private var heldDispatches: [UInt64: (messageID: String, to: String)] = [:]
+    /// Acknowledged seqs not yet applied (a lower seq's appender had not resumed): their dispatch goes
+    /// out as soon as they are applied.
+    private var acknowledgedUnapplied: Set<UInt64> = []
     /// Outbox entries of applied records, held until acknowledged, in seq order.
     var heldOutbox: [OutboxEntry] = []
     /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
@@ -191,14 +194,24 @@ public actor ShardActor {
             }
         }
         // Applied (by this task or, reentrantly, another) and acknowledged: now it may go out.
-        if let dispatch = heldDispatches.removeValue(forKey: position.seq) { onDispatch(dispatch.messageID, dispatch.to) }
+        if let dispatch = heldDispatches.removeValue(forKey: position.seq) {
+            onDispatch(dispatch.messageID, dispatch.to)
+        } else if state.appliedSeq < position.seq {
+            acknowledgedUnapplied.insert(position.seq)
+        }
         releaseOutbox(upTo: position.seq)
     }
 
     private func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
             for effect in try state.apply(record) {
-                if case .dispatch(let messageID, let to) = effect { heldDispatches[record.seq] = (messageID, to) }
+                if case .dispatch(let messageID, let to) = effect {
+                    if acknowledgedUnapplied.remove(record.seq) != nil {
+                        onDispatch(messageID, to)
+                    } else {
+                        heldDispatches[record.seq] = (messageID, to)
+                    }
+                }
                 if case .outbox(let entry) = effect { heldOutbox.append(entry) }
             }
         }
