@@ -230,6 +230,15 @@ enum HTTPMethodName: String { case GET, POST, PUT, PATCH }
         #expect(receiver.statuses()[lateID] == ["sent", "delivered", "read"])
         for id in ids { #expect(receiver.statuses()[id] == ["sent", "delivered", "read"], "no duplicate after the restart: \(id)") }
         #expect(receiver.inboundMessages().count == 1)
+        // Per wa_id, successful callbacks follow log order; a retry after the restart names the same positions.
+        let succeeded = receiver.callbacks.withLock { $0 }.filter { $0.answered < 300 && $0.body["statuses"] != nil }
+        let firstSeqs = succeeded.map { callback in
+            UInt64(callback.delivery.split(separator: ":")[1].split(separator: "-")[0]) ?? 0
+        }
+        #expect(firstSeqs == firstSeqs.sorted() && Set(firstSeqs).count == firstSeqs.count, "\(firstSeqs)")
+        let failedDeliveries = Set(receiver.callbacks.withLock { $0 }.filter { $0.answered == 500 }.map(\.delivery))
+        let lateSent = succeeded.first { $0.body["statuses"]?.arrayValue?.first?["id"]?.stringValue == lateID }
+        #expect(lateSent.map { failedDeliveries.contains($0.delivery) } == true)
         try await waitUntil("an empty queue") { node.node.webhooks?.stats().queueSize == 0 }
         let stats = try #require(node.node.webhooks?.stats())
         #expect(stats.requestsSucceeded >= 1 && stats.queueSize == 0)
