@@ -67,6 +67,39 @@ import Testing
         await log.close()
     }
 
+    /// eventlog.md §3: no callback before acknowledgement. The acknowledgement step is held open by the
+    /// test; entries reach the dispatcher only once it returns, and a failed one releases nothing.
+    @Test func outboxEntriesWaitForTheAcknowledgement() async throws {
+        let storage = InMemoryLogStorage()
+        let clock = ManualClock()
+        let released = Mutex<[UInt64]>([])
+        let gate = AcknowledgementGate()
+        var configuration = ShardActor.Configuration()
+        configuration.acknowledgement = { position in try await gate.wait(position.seq) }
+        configuration.onOutbox = { entries in released.withLock { $0 += entries.map(\.seq) } }
+        let actor = ShardActor(
+            shard: 0, log: InMemoryEventLog(storage: storage, clock: clock.function), epoch: 1, configuration: configuration,
+            logger: logger)
+        let first = Task { try await actor.recordReceipt(receipt("ABGa")) }
+        try await gate.waitForWaiter(1)
+        #expect(storage.allRecords.count == 1, "durable locally")
+        #expect(released.withLock { $0 }.isEmpty, "not acknowledged yet")
+        await gate.open(1, succeed: true)
+        try await first.value
+        #expect(released.withLock { $0 } == [1])
+
+        try await actor.recordStatuses([status("gBGx", .sent), status("gBGx", .delivered)])  // seqs 2, 3
+        try await gate.waitForWaiter(3)
+        #expect(released.withLock { $0 } == [1])
+        await gate.open(3, succeed: false)
+        let third = Task { try await actor.recordReceipt(receipt("ABGb")) }  // seq 4
+        try await gate.waitForWaiter(4)
+        #expect(released.withLock { $0 } == [1], "a failed acknowledgement releases nothing")
+        await gate.open(4, succeed: true)
+        try await third.value
+        #expect(released.withLock { $0 } == [1, 2, 3, 4], "a later acknowledgement covers the earlier seqs")
+    }
+
     @Test func failedIsFinalAndUnknownMessagesArePostedAsTheyAre() throws {
         var state = ShardState(shard: 0)
         var seq: UInt64 = 0
@@ -100,3 +133,24 @@ import Testing
         #expect(SeqRanges([9, 1, 2, 3, 7]).description == "1-3,7,9")
     }
 }
+
+/// Holds acknowledgements open until the test decides their outcome.
+actor AcknowledgementGate {
+    private var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+
+    func wait(_ seq: UInt64) async throws {
+        let succeed = await withCheckedContinuation { waiters[seq] = $0 }
+        if !succeed { throw AcknowledgementRefused() }
+    }
+
+    func waitForWaiter(_ seq: UInt64) async throws {
+        for _ in 0..<2000 where waiters[seq] == nil { try await Task.sleep(for: .milliseconds(1)) }
+        guard waiters[seq] != nil else { throw AcknowledgementRefused() }
+    }
+
+    func open(_ seq: UInt64, succeed: Bool) {
+        waiters.removeValue(forKey: seq)?.resume(returning: succeed)
+    }
+}
+
+struct AcknowledgementRefused: Error {}
