@@ -25,6 +25,12 @@ extension ShardActor {
     /// Callbacks still owed, in seq order (after replay they go to the dispatcher).
     public func pendingOutbox() -> [OutboxEntry] { state.webhooks.pendingEntries }
 
+    /// When the oldest pending callback's event was logged, nil when none is owed (the per-shard age in
+    /// `/v1/stats/app/internal`, webhooks.md §5).
+    public func oldestPendingOutbox() -> Timestamp? {
+        state.webhooks.outbox.keys.min().flatMap { state.webhooks.outbox[$0]?.createdAt }
+    }
+
     func appendedReply(_ command: ShardCommand) -> ShardReply {
         switch command {
         case .recordReceipt(let receipt): .accepted(messageID: receipt.messageID, replay: false)

@@ -30,11 +30,16 @@ import Testing
             await node.node.shards.actors[0].pendingOutbox().count == 4
         }
         let pending = await node.node.shards.actors[0].pendingOutbox().map(\.seq)
+        #expect(await node.node.shards.actors[0].oldestPendingOutbox() != nil)
+        let receiptRecord = try #require(try records(node).first { $0.kind == .receipt })
+        let receiptLine = LogInspector.format(receiptRecord, json: true, fullPayload: false)
+        #expect(receiptLine.contains(#""from":"16315551000""#) && receiptLine.contains(#""text":{"body":"yo"}"#), "\(receiptLine)")
         try await waitUntil("the dispatcher to hold them") { node.node.webhooks?.stats().queueSize == 4 }
         try await node.stop()
 
         node = try await RunningNode.start(directory)
         #expect(await node.node.shards.actors[0].pendingOutbox().isEmpty)
+        #expect(await node.node.shards.actors[0].oldestPendingOutbox() == nil)
         #expect(await node.node.shards.actors[0].snapshot.messages[id]?.status == .read)
         let dropped = try records(node).compactMap { record -> (Record, WebhookDroppedEvent)? in
             guard case .webhookDropped(let event)? = try Event.decode(record) else { return nil }
