@@ -53,6 +53,9 @@ public actor WebhookDispatcher: Service {
     private nonisolated let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let metrics = WebhookMetrics()
+    /// The settings last read and when: re-read at most once per tick, not on every completion.
+    private var settings: WebhookSettings? = nil
+    private var settingsReadAt = ContinuousClock.now
 
     public init(configuration: Configuration = Configuration(), clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
         self.configuration = configuration
@@ -103,9 +106,14 @@ public actor WebhookDispatcher: Service {
 
     /// One decision round: take new entries, read settings, ask the scheduler what is due, perform it.
     private func step() async {
-        let provider = hooks.withLock { $0.settings }
-        let settings = await provider?() ?? WebhookSettings()
-        // Reentrancy: the await above let other work run; everything below is synchronous.
+        if settings == nil || ContinuousClock.now - settingsReadAt >= configuration.tick {
+            let provider = hooks.withLock { $0.settings }
+            let fresh = await provider?() ?? WebhookSettings()
+            // Reentrancy: another step may have run during the await; the newest read wins either way.
+            settings = fresh
+            settingsReadAt = ContinuousClock.now
+        }
+        let settings = self.settings ?? WebhookSettings()
         for entry in inbox.withLock({ entries in defer { entries = [] }; return entries }) { scheduler.enqueue(entry) }
         let work = scheduler.due(now: clock(), settings: settings)
         publishStats()
