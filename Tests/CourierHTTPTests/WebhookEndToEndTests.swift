@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CourierApp
 import CourierCore
+import CourierStore
 import CourierTesting
 import Foundation
 import HTTPTypes
@@ -71,7 +72,7 @@ struct RunningNode {
     let task: Task<Void, any Error>
     let port: Int
 
-    static func start(_ directory: TemporaryDirectory) async throws -> RunningNode {
+    static func start(_ directory: TemporaryDirectory, database: DatabaseConfiguration? = nil) async throws -> RunningNode {
         var configuration = NodeConfiguration()
         configuration.dataDirectory = directory.path
         configuration.listenPort = 0
@@ -81,6 +82,10 @@ struct RunningNode {
         configuration.gateway.readDelay = .milliseconds(3)
         configuration.gateway.seed = 7
         configuration.webhookTimeout = .seconds(2)
+        if let database {
+            configuration.database = database
+            configuration.replicationAck = .replicated
+        }
         let port = Mutex(0)
         let node = try await Node.build(
             configuration: configuration, logger: Logger(label: "test.node"), credentials: .testing(),
