@@ -44,3 +44,13 @@ extension Node {
         logger.info("webhook outbox restored", metadata: ["webhook.pending": "\(pending)", "webhook.persist": "\(persist)"])
     }
 }
+
+extension StatusEvent {
+    /// The simulated network's `conversation` and `pricing` values (webhooks.md §3).
+    mutating func setBusinessInitiated(conversation id: String) {
+        let conversationObject: JSONValue = ["id": .string(id), "origin": ["type": "business_initiated"]]
+        let pricingObject: JSONValue = ["billable": true, "pricing_model": "CBP", "category": "business_initiated"]
+        conversation = conversationObject.serialized()
+        pricing = pricingObject.serialized()
+    }
+}

@@ -125,9 +125,10 @@ public struct Node: Sendable {
                 let error: JSONValue = [["code": .integer(Int64(code)), "title": .string(APIProblem.title(of: code))]]
                 errors = error.serialized()
             }
-            let status = StatusEvent(
+            var status = StatusEvent(
                 messageID: receipt.messageID, waID: receipt.waID, status: receipt.status,
                 networkTimestamp: receipt.timestamp, errors: errors)
+            if let conversation = receipt.conversationID { status.setBusinessInitiated(conversation: conversation) }
             byShard[Int(shards.actor(for: receipt.waID).shard), default: []].append(status)
         }
         for (shard, statuses) in byShard {

@@ -13,6 +13,8 @@ public final class GatewaySimulator: Sendable {
         public var status: MessageStatus
         public var timestamp: Timestamp
         public var errorCode: Int?
+        /// The conversation a `sent`/`delivered`/`read` receipt is billed in (nil on `failed`).
+        public var conversationID: String? = nil
     }
 
     /// A message the network received (`GET /gateway/messages?to=`).
@@ -155,7 +157,10 @@ public final class GatewaySimulator: Sendable {
                 let timestamp = clock()
                 await handler(due.map { item in
                     let step = item.steps[item.position]
-                    return Receipt(messageID: item.messageID, waID: item.waID, status: step.status, timestamp: timestamp, errorCode: step.errorCode)
+                    return Receipt(
+                        messageID: item.messageID, waID: item.waID, status: step.status, timestamp: timestamp,
+                        errorCode: step.errorCode,
+                        conversationID: step.errorCode == nil ? ReceiptPlan.conversationID(to: item.waID, seed: configuration.seed) : nil)
                 })
             }
             if let nextDue {

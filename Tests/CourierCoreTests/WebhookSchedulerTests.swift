@@ -18,7 +18,10 @@ import Testing
     }
 
     func status(_ seq: UInt64, _ waID: String, _ status: MessageStatus = .sent, shard: UInt16 = 0) -> OutboxEntry {
-        let event = StatusEvent(messageID: "gBG\(seq)", waID: waID, status: status, networkTimestamp: Timestamp(microseconds: Int64(seq)))
+        let event = StatusEvent(
+            messageID: "gBG\(seq)", waID: waID, status: status, networkTimestamp: Timestamp(microseconds: Int64(seq)),
+            conversation: Array(#"{"id":"c1","origin":{"type":"business_initiated"}}"#.utf8),
+            pricing: Array(#"{"billable":true,"pricing_model":"CBP","category":"business_initiated"}"#.utf8))
         return OutboxEntry(shard: shard, seq: seq, waID: waID, item: .status(event), createdAt: Timestamp(microseconds: Int64(seq)))
     }
 
@@ -180,6 +183,7 @@ import Testing
         #expect(entry["status"] == "delivered")
         #expect(entry["recipient_id"] == "447700900123")
         #expect(entry["pricing"]?["pricing_model"] == "CBP")
+        #expect(entry["conversation"]?["id"] == "c1")
         settings.conversationPricingDisabled = true
         let bare = WebhookPayload.body(work.post[1], settings: settings)["statuses"]?.arrayValue?.first
         #expect(bare?["conversation"] == nil && bare?["pricing"] == nil)

@@ -127,6 +127,14 @@ import Testing
             .webhookDelivered(WebhookDeliveredEvent(positions: SeqRanges([9, 1, 2, 3, 7]), attempts: 4, httpStatus: 204, latencyMicroseconds: 12)),
             .webhookDropped(WebhookDroppedEvent(positions: SeqRanges([5]), reason: "callback_persist is false")),
         ]
+        let plain = StatusEvent(messageID: "gBG1", waID: "1", status: .sent, networkTimestamp: .zero)
+        #expect(plain.encoded().first == 1, "statuses without a conversation keep their v1 bytes")
+        var billed = plain
+        billed.conversation = Array(#"{"id":"c"}"#.utf8)
+        billed.pricing = Array(#"{"billable":true}"#.utf8)
+        #expect(billed.encoded().first == 2)
+        #expect(try StatusEvent(decoding: billed.encoded()) == billed)
+        #expect(try StatusEvent(decoding: plain.encoded()) == plain)
         for event in events {
             #expect(try Event.decode(kind: event.kind, payload: event.encodedPayload()) == event)
         }

@@ -39,6 +39,8 @@ extension Event {
                 "status": .string(event.status.rawValue), "timestamp": .string(event.networkTimestamp.description),
             ]
             if !event.errors.isEmpty { object["errors"] = (try? JSONParser.parse(event.errors)) ?? .null }  // stored as validated JSON
+            if !event.conversation.isEmpty { object["conversation"] = (try? JSONParser.parse(event.conversation)) ?? .null }  // likewise
+            if !event.pricing.isEmpty { object["pricing"] = (try? JSONParser.parse(event.pricing)) ?? .null }  // likewise
             return .object(object)
         case .markRead(let event):
             return ["id": .string(event.messageID)]

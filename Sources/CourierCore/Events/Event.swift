@@ -142,28 +142,42 @@ public struct StatusEvent: Hashable, Sendable {
     public var networkTimestamp: Timestamp
     /// Error objects as compact JSON (empty when none).
     public var errors: [UInt8]
+    /// The network's `conversation` and `pricing` objects as compact JSON (empty when none; payload v2).
+    public var conversation: [UInt8] = []
+    public var pricing: [UInt8] = []
 
-    public init(messageID: String, waID: String, status: MessageStatus, networkTimestamp: Timestamp, errors: [UInt8] = []) {
+    public init(
+        messageID: String, waID: String, status: MessageStatus, networkTimestamp: Timestamp, errors: [UInt8] = [],
+        conversation: [UInt8] = [], pricing: [UInt8] = []
+    ) {
         self.messageID = messageID
         self.waID = waID
         self.status = status
         self.networkTimestamp = networkTimestamp
         self.errors = errors
+        self.conversation = conversation
+        self.pricing = pricing
     }
 
     public func encoded() -> [UInt8] {
-        var writer = PayloadWriter(version: 1)
+        // v1 when there is no conversation, so such statuses keep their v1 bytes.
+        let hasConversation = !conversation.isEmpty || !pricing.isEmpty
+        var writer = PayloadWriter(version: hasConversation ? 2 : 1)
         writer.write(messageID)
         writer.write(waID)
         writer.write(status.rawValue)
         writer.write(networkTimestamp.microseconds)
         writer.write(bytes: errors)
+        if hasConversation {
+            writer.write(bytes: conversation)
+            writer.write(bytes: pricing)
+        }
         return writer.bytes
     }
 
     public init(decoding payload: [UInt8]) throws {
         var reader = try PayloadReader(payload)
-        try checkVersion(reader, supported: 1, kind: .status)
+        try checkVersion(reader, supported: 2, kind: .status)
         messageID = try reader.readString()
         waID = try reader.readString()
         let name = try reader.readString()
@@ -173,6 +187,10 @@ public struct StatusEvent: Hashable, Sendable {
         self.status = status
         networkTimestamp = Timestamp(microseconds: try reader.readInt64())
         errors = try reader.readBytes()
+        if reader.version >= 2 {
+            conversation = try reader.readBytes()
+            pricing = try reader.readBytes()
+        }
         try reader.expectEnd()
     }
 }

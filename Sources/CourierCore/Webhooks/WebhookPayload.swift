@@ -53,26 +53,14 @@ public enum WebhookPayload {
         ]
         switch status.status {
         case .sent, .delivered, .read:
+            // The network's values, as logged (webhooks.md §3); absent when it gave none.
             if !settings.conversationPricingDisabled {
-                // The simulated network has one business-initiated conversation per recipient; its id is
-                // derived from the recipient so that every status of it names the same conversation.
-                object["conversation"] = [
-                    "id": .string(conversationID(status.waID)), "origin": ["type": "business_initiated"],
-                ]
-                object["pricing"] = ["billable": true, "pricing_model": "CBP", "category": "business_initiated"]
+                if !status.conversation.isEmpty { object["conversation"] = (try? JSONParser.parse(status.conversation)) ?? .null }  // logged as validated JSON
+                if !status.pricing.isEmpty { object["pricing"] = (try? JSONParser.parse(status.pricing)) ?? .null }  // likewise
             }
         case .failed, .deleted, .accepted:
             if !status.errors.isEmpty { object["errors"] = (try? JSONParser.parse(status.errors)) ?? .null }  // logged as validated JSON
         }
         return .object(object)
-    }
-
-    static func conversationID(_ waID: String) -> String {
-        let high = ShardHash.fnv1a64("conversation:" + waID)
-        let low = ShardHash.fnv1a64(waID + ":conversation")
-        return [high, low].map { value in
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - text.count) + text
-        }.joined()
     }
 }
