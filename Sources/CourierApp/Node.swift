@@ -28,6 +28,8 @@ public struct Node: Sendable {
     /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
     /// drains before the log flushes and closes.
     public let services: [any Service]
+    /// Posts callbacks to `webhooks.url`.
+    public var webhooks: WebhookDispatcher? = nil
 
     /// Builds an all-in-one node: opens the data dir and log, restores the shard map from the control
     /// stream, replays every shard, and prepares the HTTP server. `onListening` gets the bound port.
@@ -75,6 +77,7 @@ public struct Node: Sendable {
         shardConfiguration.queueLimit = configuration.shardQueueLimit
         shardConfiguration.snapshots = SnapshotStore(directory: dataDirectory.snapshotsPath)
         shardConfiguration.snapshotEveryEvents = UInt64(configuration.snapshotEveryEvents)
+        let webhooks = makeWebhookDispatcher(configuration, shardConfiguration: &shardConfiguration, clock: clock, logger: logger)
         var services: [any Service] = [LogService(log: log)]
         var startedReplicator: Replicator? = nil
         if let database = configuration.database {
@@ -90,6 +93,7 @@ public struct Node: Sendable {
             startedReplicator = replicator
         }
         let gateway = GatewaySimulator(configuration: configuration.gateway, clock: clock, logger: logger)
+        shardConfiguration.onReadReceipt = { id, to in gateway.inbound.receiveReadReceipt(messageID: id, to: to) }
         let shards = ShardDirectory(
             shardCount: shardCount, log: log, epoch: 1, configuration: shardConfiguration, logger: logger,
             onDispatch: { messageID, to in gateway.dispatch(messageID: messageID, to: to) })
@@ -110,6 +114,7 @@ public struct Node: Sendable {
             log: log, epoch: 1, credentials: credentials, configuration: controlConfiguration, clock: clock, logger: logger)
         let controlRecords = try await control.start()
         logger.info("users and tokens replayed", metadata: ["log.records": "\(controlRecords)"])
+        try await startWebhooks(webhooks, shards: shards, gateway: gateway, control: control, logger: logger)
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
         apiConfiguration.apiKey = configuration.apiKey
@@ -167,6 +172,8 @@ public struct Node: Sendable {
         services.append(
             AutoGCService(
                 gc: messageGC, control: control, intervalSeconds: configuration.autoGCIntervalSeconds, clock: clock, logger: logger))
+        dependencies.injectInbound = { try await gateway.inbound.inject($0) }
+        dependencies.webhookStats = { webhooks.stats() }
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             server: server,
@@ -177,7 +184,7 @@ public struct Node: Sendable {
         return Node(
             dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, gateway: gateway,
             replicator: startedReplicator, messageGC: messageGC,
-            services: services + [application])
+            services: services + [webhooks, application], webhooks: webhooks)
     }
 
     /// Logs receipts from the gateway as `status` events, one append per shard per batch.
@@ -189,9 +196,10 @@ public struct Node: Sendable {
                 let error: JSONValue = [["code": .integer(Int64(code)), "title": .string(APIProblem.title(of: code))]]
                 errors = error.serialized()
             }
-            let status = StatusEvent(
+            var status = StatusEvent(
                 messageID: receipt.messageID, waID: receipt.waID, status: receipt.status,
                 networkTimestamp: receipt.timestamp, errors: errors)
+            if let conversation = receipt.conversationID { status.setBusinessInitiated(conversation: conversation) }
             byShard[Int(shards.actor(for: receipt.waID).shard), default: []].append(status)
         }
         for (shard, statuses) in byShard {

@@ -40,6 +40,8 @@ public struct NodeConfiguration: Sendable {
     public var mediaDirectory: String? = nil
     /// `--tls` / `COURIER_TLS`: HTTPS when set.
     public var tls: TLSSettings? = nil
+    /// `COURIER_WEBHOOK_TIMEOUT_MS`: a callback without a 2xx within this has failed.
+    public var webhookTimeout: Duration = .seconds(10)
 
     /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.
     public var database: DatabaseConfiguration? = nil

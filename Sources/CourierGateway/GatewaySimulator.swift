@@ -13,6 +13,8 @@ public final class GatewaySimulator: Sendable {
         public var status: MessageStatus
         public var timestamp: Timestamp
         public var errorCode: Int?
+        /// The conversation a `sent`/`delivered`/`read` receipt is billed in (nil on `failed`).
+        public var conversationID: String? = nil
     }
 
     /// A message the network received (`GET /gateway/messages?to=`).
@@ -25,6 +27,8 @@ public final class GatewaySimulator: Sendable {
     public let configuration: GatewayConfiguration
     /// Registration codes, certificates, identities and templates (api.md §16).
     public let registry: GatewayRegistry
+    /// Users' messages to the business and the read receipts for them.
+    public let inbound: GatewayInbound
     /// How many message ids the network remembers for idempotency (at most twice this many are held).
     static let rememberedMessages = 1_000_000
     private let clock: @Sendable () -> Timestamp
@@ -67,6 +71,7 @@ public final class GatewaySimulator: Sendable {
     ) {
         self.configuration = configuration
         self.registry = GatewayRegistry(configuration: configuration, clock: clock, logger: logger)
+        self.inbound = GatewayInbound(seed: configuration.seed, clock: clock)
         self.clock = clock
         self.sleep = sleep
         self.logger = logger
@@ -155,7 +160,10 @@ public final class GatewaySimulator: Sendable {
                 let timestamp = clock()
                 await handler(due.map { item in
                     let step = item.steps[item.position]
-                    return Receipt(messageID: item.messageID, waID: item.waID, status: step.status, timestamp: timestamp, errorCode: step.errorCode)
+                    return Receipt(
+                        messageID: item.messageID, waID: item.waID, status: step.status, timestamp: timestamp,
+                        errorCode: step.errorCode,
+                        conversationID: step.errorCode == nil ? ReceiptPlan.conversationID(to: item.waID, seed: configuration.seed) : nil)
                 })
             }
             if let nextDue {

@@ -30,6 +30,16 @@ public struct ReceiptPlan: Hashable, Sendable {
         for index in steps.indices where steps[index].delay < .zero { steps[index].delay = .zero }
         return ReceiptPlan(steps: steps)
     }
+
+    /// The simulated network opens one business-initiated conversation per recipient: 32 hex digits,
+    /// seeded, the same for every receipt to that recipient.
+    public static func conversationID(to waID: String, seed: UInt64) -> String {
+        var random = SeededRandom(seed: seed ^ ShardHash.fnv1a64("conversation:" + waID))
+        return [random.next(), random.next()].map { value in
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - text.count) + text
+        }.joined()
+    }
 }
 
 /// The simulator's options (api.md §16): delays from dispatch, read ratio, seed, unknown numbers.

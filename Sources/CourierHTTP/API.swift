@@ -37,6 +37,11 @@ public struct APIDependencies: Sendable {
     public var gateway: GatewaySimulator? = nil
     /// Message GC and `/v1/stats/*`: see `ServiceRoutes` and `StatsRoutes`.
     public var stats = StatsDependencies()
+    /// `POST /gateway/inbound`: validates and logs an injected inbound message, returning its id; throws
+    /// `ValidationFailure` or `ShardError`. nil answers 503/1011 (no embedded network).
+    public var injectInbound: (@Sendable (JSONValue) async throws -> String)? = nil
+    /// Callback queue and request counters, for `/v1/stats/app`; nil before the dispatcher is wired.
+    public var webhookStats: (@Sendable () -> WebhookStats)? = nil
 
     public init(
         shards: ShardDirectory, randomID: @escaping @Sendable () -> (UInt64, UInt64),
@@ -89,6 +94,7 @@ public enum CourierAPI {
         APIRoute(method: .put, path: "/v1/contacts/{wa_id}/identity"),
         APIRoute(method: .get, path: "/v1/health"),
         APIRoute(method: .post, path: "/v1/messages"),
+        APIRoute(method: .put, path: "/v1/messages/{message-id}"),
         APIRoute(method: .post, path: "/v1/contacts"),
         APIRoute(method: .get, path: "/v1/settings/application"),
         APIRoute(method: .patch, path: "/v1/settings/application"),
@@ -123,6 +129,7 @@ public enum CourierAPI {
         APIRoute(method: .get, path: "/v1/stats/db/internal"),
         APIRoute(method: .get, path: "/metrics"),
         APIRoute(method: .get, path: "/openapi.json"),
+        APIRoute(method: .post, path: "/gateway/inbound"),
     ] + GatewayRoutes.routes
 
     /// The responder to serve: the router wrapped in Courier's conventions (request ids, trailing
@@ -142,6 +149,8 @@ public enum CourierAPI {
         HealthRoutes(dependencies: dependencies).register(on: monitors)
         MetricsRoutes(dependencies: dependencies).register(on: monitors)
         MessageRoutes(dependencies: dependencies).register(on: users)
+        MessageReadRoutes(dependencies: dependencies).register(on: users)
+        GatewayInboundRoutes(dependencies: dependencies).register(on: router)
         ContactRoutes(dependencies: dependencies).register(on: users)
         MediaRoutes(dependencies: dependencies).register(on: users)
         SettingsRoutes(dependencies: dependencies).register(admins: admins)

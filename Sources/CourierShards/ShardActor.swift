@@ -15,6 +15,10 @@ public actor ShardActor {
         public var snapshots: SnapshotStore? = nil
         /// A snapshot every this many applied events (`COURIER_SNAPSHOT_EVERY_EVENTS`).
         public var snapshotEveryEvents: UInt64 = 100_000
+        /// Gets outbox entries once their events are acknowledged, in seq order (webhooks.md §5).
+        public var onOutbox: (@Sendable ([OutboxEntry]) -> Void)? = nil
+        /// Hands a read receipt for an inbound message to the network once its `mark-read` is acknowledged.
+        public var onReadReceipt: (@Sendable (_ messageID: String, _ to: String) -> Void)? = nil
 
         public init() {}
     }
@@ -31,6 +35,11 @@ public actor ShardActor {
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
     private var heldDispatches: [UInt64: (messageID: String, to: String)] = [:]
+    /// Acknowledged seqs not yet applied (a lower seq's appender had not resumed): their dispatch goes
+    /// out as soon as they are applied.
+    private var acknowledgedUnapplied: Set<UInt64> = []
+    /// Outbox entries of applied records, held until acknowledged, in seq order.
+    var heldOutbox: [OutboxEntry] = []
     /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
     var snapshotSeq: UInt64 = 0
     var snapshotInFlight = false
@@ -116,6 +125,7 @@ public actor ShardActor {
                 shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: .status, payload: payload)
         }
         try applyReadyRecords()
+        acknowledgeOutbox(positions.last)
     }
 
     /// Hands every send still owed to the network to the gateway again (after replay).
@@ -125,7 +135,7 @@ public actor ShardActor {
         return pending.count
     }
 
-    private func run(_ command: ShardCommand) async throws -> ShardReply {
+    func run(_ command: ShardCommand) async throws -> ShardReply {
         var reply: ShardReply? = nil
         for effect in state.handle(command) {
             switch effect {
@@ -139,8 +149,10 @@ public actor ShardActor {
                     reply = .accepted(messageID: request.messageID, replay: false)
                 case .recordStatus(let status):
                     reply = .accepted(messageID: status.messageID, replay: false)
+                case .recordReceipt, .markRead, .recordWebhook:
+                    reply = appendedReply(command)
                 }
-            case .dispatch:
+            case .dispatch, .outbox:
                 preconditionFailure("handle() never dispatches; apply() does")
             }
         }
@@ -184,15 +196,29 @@ public actor ShardActor {
             }
         }
         // Applied (by this task or, reentrantly, another) and acknowledged: now it may go out.
-        if let dispatch = heldDispatches.removeValue(forKey: position.seq) { onDispatch(dispatch.messageID, dispatch.to) }
+        if let dispatch = heldDispatches.removeValue(forKey: position.seq) {
+            onDispatch(dispatch.messageID, dispatch.to)
+        } else if state.appliedSeq < position.seq {
+            acknowledgedUnapplied.insert(position.seq)
+        }
+        releaseOutbox(upTo: position.seq)
     }
 
     func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
             for effect in try state.apply(record) {
-                if case .dispatch(let messageID, let to) = effect { heldDispatches[record.seq] = (messageID, to) }
+                if case .dispatch(let messageID, let to) = effect {
+                    if acknowledgedUnapplied.remove(record.seq) != nil {
+                        onDispatch(messageID, to)
+                    } else {
+                        heldDispatches[record.seq] = (messageID, to)
+                    }
+                }
+                if case .outbox(let entry) = effect { heldOutbox.append(entry) }
             }
         }
+        // Without an acknowledgement step the local commit is the acknowledgement (eventlog.md §3).
+        if configuration.acknowledgement == nil { releaseOutbox(upTo: state.appliedSeq) }
         snapshotIfDue()
     }
 

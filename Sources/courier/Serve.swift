@@ -97,6 +97,8 @@ struct Serve: AsyncParsableCommand {
             "COURIER_LOG_SEGMENT_BYTES", default: 64 << 20, range: (1 << 20)...(1 << 34))
         configuration.shardQueueLimit = try Environment.integer("COURIER_SHARD_QUEUE_LIMIT", default: 10_000, range: 1...10_000_000)
         configuration.bodyLimitBytes = try Environment.integer("COURIER_BODY_LIMIT_BYTES", default: 1 << 20, range: 1024...(64 << 20))
+        configuration.webhookTimeout = .milliseconds(
+            try Environment.integer("COURIER_WEBHOOK_TIMEOUT_MS", default: 10_000, range: 100...600_000))
         configuration.snapshotEveryEvents = try Environment.integer(
             "COURIER_SNAPSHOT_EVERY_EVENTS", default: 100_000, range: 100...100_000_000)
         configuration.logArchiveKeep = try Environment.integer("COURIER_LOG_ARCHIVE_KEEP", default: 30, range: 0...1_000_000)

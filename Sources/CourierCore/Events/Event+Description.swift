@@ -8,6 +8,8 @@ extension Event {
             "id=\(abbreviated(event.messageID)) \(event.status.rawValue)"
         case .markRead(let event):
             "id=\(abbreviated(event.messageID))"
+        case .receipt, .webhookDelivered, .webhookDropped:
+            webhookSummary
         case .shardChange(let event):
             "\(event.action.rawValue) shard=\(event.shard) shards=\(event.shardCount) owner=\(event.ownerNodeKey) epoch=\(event.epoch)"
         case .settingsChange(let event):
@@ -42,9 +44,13 @@ extension Event {
                 "status": .string(event.status.rawValue), "timestamp": .string(event.networkTimestamp.description),
             ]
             if !event.errors.isEmpty { object["errors"] = (try? JSONParser.parse(event.errors)) ?? .null }  // stored as validated JSON
+            if !event.conversation.isEmpty { object["conversation"] = (try? JSONParser.parse(event.conversation)) ?? .null }  // likewise
+            if !event.pricing.isEmpty { object["pricing"] = (try? JSONParser.parse(event.pricing)) ?? .null }  // likewise
             return .object(object)
         case .markRead(let event):
             return ["id": .string(event.messageID)]
+        case .receipt, .webhookDelivered, .webhookDropped:
+            return webhookJSON
         case .shardChange(let event):
             var object: JSONObject = [
                 "action": .string(event.action.rawValue), "shard_count": .integer(Int64(event.shardCount)),
@@ -97,6 +103,8 @@ extension Event {
         case .send(let event): event.messageID
         case .status(let event): event.messageID
         case .markRead(let event): event.messageID
+        case .receipt(let event): event.messageID
+        case .webhookDelivered, .webhookDropped: nil
         case .shardChange, .settingsChange, .accountChange, .userChange, .token, .gc, .rotation, .snapshot: nil
         }
     }
@@ -106,11 +114,12 @@ extension Event {
         switch self {
         case .send(let event): event.to
         case .status(let event): event.waID
-        case .markRead, .shardChange, .settingsChange, .accountChange, .userChange, .token, .gc, .rotation, .snapshot: nil
+        case .receipt(let event): event.from
+        case .markRead, .webhookDelivered, .webhookDropped, .shardChange, .settingsChange, .accountChange, .userChange, .token, .gc, .rotation, .snapshot: nil
         }
     }
 }
 
-private func abbreviated(_ id: String) -> String {
+func abbreviated(_ id: String) -> String {
     id.count > 8 ? String(id.prefix(8)) + "…" : id
 }

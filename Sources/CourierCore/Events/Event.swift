@@ -3,6 +3,9 @@ public enum Event: Hashable, Sendable {
     case send(SendEvent)
     case status(StatusEvent)
     case markRead(MarkReadEvent)
+    case receipt(ReceiptEvent)
+    case webhookDelivered(WebhookDeliveredEvent)
+    case webhookDropped(WebhookDroppedEvent)
     case shardChange(ShardChangeEvent)
     case settingsChange(SettingsChangeEvent)
     case accountChange(AccountChangeEvent)
@@ -17,6 +20,9 @@ public enum Event: Hashable, Sendable {
         case .send: .send
         case .status: .status
         case .markRead: .markRead
+        case .receipt: .receipt
+        case .webhookDelivered: .webhookDelivered
+        case .webhookDropped: .webhookDropped
         case .shardChange: .shardChange
         case .settingsChange: .settingsChange
         case .accountChange: .accountChange
@@ -33,6 +39,9 @@ public enum Event: Hashable, Sendable {
         case .send(let event): event.encoded()
         case .status(let event): event.encoded()
         case .markRead(let event): event.encoded()
+        case .receipt(let event): event.encoded()
+        case .webhookDelivered(let event): event.encoded()
+        case .webhookDropped(let event): event.encoded()
         case .shardChange(let event): event.encoded()
         case .settingsChange(let event): event.encoded()
         case .accountChange(let event): event.encoded()
@@ -51,6 +60,9 @@ public enum Event: Hashable, Sendable {
         case .send: .send(try SendEvent(decoding: payload))
         case .status: .status(try StatusEvent(decoding: payload))
         case .markRead: .markRead(try MarkReadEvent(decoding: payload))
+        case .receipt: .receipt(try ReceiptEvent(decoding: payload))
+        case .webhookDelivered: .webhookDelivered(try WebhookDeliveredEvent(decoding: payload))
+        case .webhookDropped: .webhookDropped(try WebhookDroppedEvent(decoding: payload))
         case .shardChange: .shardChange(try ShardChangeEvent(decoding: payload))
         case .settingsChange: .settingsChange(try SettingsChangeEvent(decoding: payload))
         case .accountChange: .accountChange(try AccountChangeEvent(decoding: payload))
@@ -146,28 +158,42 @@ public struct StatusEvent: Hashable, Sendable {
     public var networkTimestamp: Timestamp
     /// Error objects as compact JSON (empty when none).
     public var errors: [UInt8]
+    /// The network's `conversation` and `pricing` objects as compact JSON (empty when none; payload v2).
+    public var conversation: [UInt8] = []
+    public var pricing: [UInt8] = []
 
-    public init(messageID: String, waID: String, status: MessageStatus, networkTimestamp: Timestamp, errors: [UInt8] = []) {
+    public init(
+        messageID: String, waID: String, status: MessageStatus, networkTimestamp: Timestamp, errors: [UInt8] = [],
+        conversation: [UInt8] = [], pricing: [UInt8] = []
+    ) {
         self.messageID = messageID
         self.waID = waID
         self.status = status
         self.networkTimestamp = networkTimestamp
         self.errors = errors
+        self.conversation = conversation
+        self.pricing = pricing
     }
 
     public func encoded() -> [UInt8] {
-        var writer = PayloadWriter(version: 1)
+        // v1 when there is no conversation, so such statuses keep their v1 bytes.
+        let hasConversation = !conversation.isEmpty || !pricing.isEmpty
+        var writer = PayloadWriter(version: hasConversation ? 2 : 1)
         writer.write(messageID)
         writer.write(waID)
         writer.write(status.rawValue)
         writer.write(networkTimestamp.microseconds)
         writer.write(bytes: errors)
+        if hasConversation {
+            writer.write(bytes: conversation)
+            writer.write(bytes: pricing)
+        }
         return writer.bytes
     }
 
     public init(decoding payload: [UInt8]) throws {
         var reader = try PayloadReader(payload)
-        try checkVersion(reader, supported: 1, kind: .status)
+        try checkVersion(reader, supported: 2, kind: .status)
         messageID = try reader.readString()
         waID = try reader.readString()
         let name = try reader.readString()
@@ -177,6 +203,10 @@ public struct StatusEvent: Hashable, Sendable {
         self.status = status
         networkTimestamp = Timestamp(microseconds: try reader.readInt64())
         errors = try reader.readBytes()
+        if reader.version >= 2 {
+            conversation = try reader.readBytes()
+            pricing = try reader.readBytes()
+        }
         try reader.expectEnd()
     }
 }

@@ -1,8 +1,9 @@
 /// A shard's state as bytes, for snapshots (eventlog.md §7): replay continues from the snapshot's
 /// seq instead of the stream's start. Format 2 writes messages in creation order (GC steps walk it)
-/// and adds the GC run in progress and the last one; format 1 (id order) is still read.
+/// and adds the GC run in progress and the last one; format 3 adds inbound messages and the callback
+/// outbox; formats 1 (id order) and 2 are still read.
 extension ShardState {
-    public static let snapshotFormatVersion: UInt8 = 2
+    public static let snapshotFormatVersion: UInt8 = 3
 
     public func snapshotPayload() -> [UInt8] {
         var writer = PayloadWriter(version: Self.snapshotFormatVersion, capacity: 64 + messages.count * 96)
@@ -45,6 +46,7 @@ extension ShardState {
             writer.write(last.endedAt.microseconds)
             writer.write(last.snapshotSeq)
         }
+        writeWebhooks(to: &writer)  // v3
         return writer.bytes
     }
 
@@ -108,6 +110,7 @@ extension ShardState {
                     endedAt: Timestamp(microseconds: try reader.readInt64()), snapshotSeq: try reader.readUInt64())
             }
         }
+        if reader.version >= 3 { try readWebhooks(from: &reader) }
         try reader.expectEnd()
     }
 }

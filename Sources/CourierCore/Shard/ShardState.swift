@@ -4,6 +4,12 @@ public enum ShardCommand: Hashable, Sendable {
     /// A receipt from the network. Always logged, even for an unknown or collected message
     /// (operations.md §4: a late status is still logged and posted).
     case recordStatus(StatusEvent)
+    /// An inbound message from the network (`receipt`).
+    case recordReceipt(ReceiptEvent)
+    /// `PUT /v1/messages/{id}` (api.md §6.4).
+    case markRead(messageID: String)
+    /// A `webhook-delivered` or `webhook-dropped` event from the dispatcher.
+    case recordWebhook(Event)
 }
 
 /// A validated send, with its id already assigned by the webapp (api.md §6.2).
@@ -28,6 +34,7 @@ public enum ShardReply: Hashable, Sendable {
     case accepted(messageID: String, replay: Bool)
     /// The idempotency key was used for a different body (api.md §6.3: 409, 1004).
     case idempotencyConflict
+    case markRead(MarkReadOutcome)
 }
 
 public enum ShardEffect: Hashable, Sendable {
@@ -37,6 +44,8 @@ public enum ShardEffect: Hashable, Sendable {
     case reply(ShardReply)
     /// Hand a durable send to the gateway (api.md §6.1: never before acknowledgement).
     case dispatch(messageID: String, to: String)
+    /// A callback became owed; post it once the event is acknowledged (webhooks.md §5).
+    case outbox(OutboxEntry)
 }
 
 /// An outbound message as a shard knows it.
@@ -71,6 +80,8 @@ public struct ShardState: Hashable, Sendable {
     /// The GC run in progress on this stream, and the last one that ended (`ShardState+GC.swift`).
     public internal(set) var gcRun: GCRunState? = nil
     public internal(set) var lastGC: GCRunSummary? = nil
+    /// Inbound messages and the callback outbox.
+    public internal(set) var webhooks = ShardWebhookState()
 
     public init(shard: UInt16) { self.shard = shard }
 
@@ -79,6 +90,7 @@ public struct ShardState: Hashable, Sendable {
             && lhs.lastTimestamp == rhs.lastTimestamp && lhs.messages == rhs.messages
             && lhs.idempotency == rhs.idempotency && lhs.unknownRecords == rhs.unknownRecords
             && lhs.pendingMessages == rhs.pendingMessages && lhs.gcRun == rhs.gcRun && lhs.lastGC == rhs.lastGC
+            && lhs.webhooks == rhs.webhooks
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -107,6 +119,8 @@ public struct ShardState: Hashable, Sendable {
             }
         case .recordStatus(let status):
             effects.append(.append(.status(status)))
+        case .recordReceipt, .markRead, .recordWebhook:
+            effects += handleWebhookCommand(command)
         }
         return effects
     }
@@ -118,7 +132,7 @@ public struct ShardState: Hashable, Sendable {
             if let key = request.idempotencyKey {
                 pendingIdempotency[Self.idempotencySlot(to: request.to, key: key)] = nil
             }
-        case .recordStatus:
+        case .recordStatus, .recordReceipt, .markRead, .recordWebhook:
             break
         }
     }
@@ -140,7 +154,8 @@ public struct ShardState: Hashable, Sendable {
         appliedSeq = record.seq
         epoch = record.epoch
         lastTimestamp = max(lastTimestamp, record.timestamp)
-        switch try Event.decode(record) {
+        let event = try Event.decode(record)
+        switch event {
         case .send(let event):
             let key = event.idempotencyKey.map { Self.idempotencySlot(to: event.to, key: $0) }
             messages[event.messageID] = OutboundMessage(
@@ -155,6 +170,11 @@ public struct ShardState: Hashable, Sendable {
             pendingMessages += 1
             effects.append(.dispatch(messageID: event.messageID, to: event.to))
         case .status(let event):
+            if statusIsPosted(event) {
+                effects.append(
+                    addOutboxEntry(
+                        OutboxEntry(shard: shard, seq: record.seq, waID: event.waID, item: .status(event), createdAt: record.timestamp)))
+            }
             if var message = messages[event.messageID], event.status.rank > message.status.rank {
                 if message.status == .accepted { pendingMessages -= 1 }
                 message.status = event.status
@@ -163,7 +183,9 @@ public struct ShardState: Hashable, Sendable {
             }
         case .gc(let event):
             applyGC(event, at: record)
-        case .markRead, .shardChange, .settingsChange, .userChange, .token, .rotation, .snapshot:
+        case .receipt, .markRead, .webhookDelivered, .webhookDropped:
+            effects += applyWebhookEvent(event!, record: record)
+        case .shardChange, .settingsChange, .userChange, .token, .rotation, .snapshot:
             break
         case .accountChange:  // control stream only
             break

@@ -3213,6 +3213,134 @@ extension OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/messages/{message-id}": {
+      "parameters": [
+        {
+          "name": "message-id",
+          "in": "path",
+          "required": true,
+          "description": "An inbound message id (`ABG…`) from a callback.",
+          "schema": {
+            "type": "string",
+            "maxLength": 128
+          }
+        }
+      ],
+      "put": {
+        "operationId": "markMessageRead",
+        "tags": [
+          "Messages"
+        ],
+        "summary": "Mark an inbound message as read",
+        "description": "Logs a `mark-read` event once durable and hands a read receipt to the sender via the network. Repeating is a no-op 200. An outbound id or a `status` other than `read` answers 400/1009; an unknown or collected id 404/1006.",
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/MarkReadRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The message is marked read.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MetaResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/gateway/inbound": {
+      "post": {
+        "operationId": "injectInboundMessage",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Inject an inbound message (simulated network)",
+        "description": "Development and tests only, unauthenticated (api.md §16): the simulated network delivers a user's message to the business. It is logged as a `receipt` event on the sender's shard and posted to the webhook. Type objects as in POST /v1/messages, plus `voice`, `button` and `unknown`; media carry base64 `data`, which the simulated network does not keep.",
+        "security": [],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InboundMessageRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The message is logged; its network id.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InboundMessageResponse"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "503": {
+            "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
     }
   },
   "components": {
@@ -5141,6 +5269,111 @@ extension OpenAPIDocument {
               "connected",
               "disconnected"
             ]
+          }
+        }
+      },
+      "MarkReadRequest": {
+        "type": "object",
+        "required": [
+          "status"
+        ],
+        "properties": {
+          "status": {
+            "type": "string",
+            "enum": [
+              "read"
+            ]
+          }
+        }
+      },
+      "InboundMessageRequest": {
+        "type": "object",
+        "required": [
+          "from"
+        ],
+        "properties": {
+          "from": {
+            "type": "string",
+            "description": "The sender: a phone number or `wa_id`."
+          },
+          "type": {
+            "type": "string",
+            "enum": [
+              "text",
+              "image",
+              "video",
+              "document",
+              "audio",
+              "voice",
+              "sticker",
+              "location",
+              "contacts",
+              "interactive",
+              "button",
+              "unknown"
+            ],
+            "default": "text"
+          },
+          "name": {
+            "type": "string",
+            "description": "The sender's profile name (`contacts[].profile.name` in the callback)."
+          },
+          "context": {
+            "type": "object",
+            "properties": {
+              "from": {
+                "type": "string"
+              },
+              "id": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id"
+            ]
+          },
+          "text": {
+            "$ref": "#/components/schemas/Text"
+          },
+          "location": {
+            "$ref": "#/components/schemas/Location"
+          },
+          "contacts": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Contact"
+            }
+          },
+          "interactive": {
+            "type": "object",
+            "description": "`{type: button_reply, button_reply: {id, title}}` or `{type: list_reply, list_reply: {id, title, description}}`."
+          },
+          "button": {
+            "type": "object",
+            "properties": {
+              "payload": {
+                "type": "string"
+              },
+              "text": {
+                "type": "string"
+              }
+            }
+          }
+        },
+        "additionalProperties": true
+      },
+      "InboundMessageResponse": {
+        "type": "object",
+        "required": [
+          "id"
+        ],
+        "properties": {
+          "id": {
+            "type": "string",
+            "description": "The inbound message id (`ABG…`)."
+          },
+          "meta": {
+            "$ref": "#/components/schemas/Meta"
           }
         }
       }

@@ -50,6 +50,8 @@ struct MessageRoutes {
                 return APIResponse.json(.created, ["messages": [["id": .string(id)]]], headers: headers)
             case .idempotencyConflict:
                 throw APIError(1004, "X-Courier-Idempotency-Key was already used for a different message to this recipient")
+            case .markRead:
+                preconditionFailure("a send answered with a mark-read reply")
             }
         }
     }

@@ -1,0 +1,56 @@
+import CourierCore
+import CourierGateway
+import CourierHTTP
+import CourierShards
+import Logging
+
+extension Node {
+    /// The dispatcher, wired into the shards' configuration before they exist: each shard hands it the
+    /// outbox entries of acknowledged events.
+    static func makeWebhookDispatcher(
+        _ configuration: NodeConfiguration, shardConfiguration: inout ShardActor.Configuration,
+        clock: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) -> WebhookDispatcher {
+        var dispatcherConfiguration = WebhookDispatcher.Configuration()
+        dispatcherConfiguration.timeout = configuration.webhookTimeout
+        let dispatcher = WebhookDispatcher(configuration: dispatcherConfiguration, clock: clock, logger: logger)
+        shardConfiguration.onOutbox = { entries in dispatcher.enqueue(entries) }
+        return dispatcher
+    }
+
+    /// After replay: inbound messages reach their sender's shard, `webhook-delivered` events their shard,
+    /// settings come from the control stream, and what replay left pending goes to the dispatcher, or with
+    /// `callback_persist: false` is dropped with one `webhook-dropped` per shard (webhooks.md §5).
+    static func startWebhooks(
+        _ dispatcher: WebhookDispatcher, shards: ShardDirectory, gateway: GatewaySimulator, control: ControlActor,
+        logger: Logger
+    ) async throws {
+        gateway.inbound.onMessage { receipt in try await shards.actor(for: receipt.from).recordReceipt(receipt) }
+        dispatcher.onRecord { shard, event in try await shards.actors[Int(shard)].recordWebhook(event) }
+        dispatcher.onSettings { WebhookSettings(application: await control.applicationSettings()) }
+        let persist = WebhookSettings(application: await control.applicationSettings()).persist
+        var pending = 0
+        for actor in shards.actors {
+            let entries = await actor.pendingOutbox()
+            guard !entries.isEmpty else { continue }
+            pending += entries.count
+            if persist {
+                dispatcher.enqueue(entries)
+            } else {
+                let event = WebhookDroppedEvent(positions: SeqRanges(entries.map(\.seq)), reason: "callback_persist is false: dropped at restart")
+                try await actor.recordWebhook(.webhookDropped(event))
+            }
+        }
+        logger.info("webhook outbox restored", metadata: ["webhook.pending": "\(pending)", "webhook.persist": "\(persist)"])
+    }
+}
+
+extension StatusEvent {
+    /// The simulated network's `conversation` and `pricing` values (webhooks.md §3).
+    mutating func setBusinessInitiated(conversation id: String) {
+        let conversationObject: JSONValue = ["id": .string(id), "origin": ["type": "business_initiated"]]
+        let pricingObject: JSONValue = ["billable": true, "pricing_model": "CBP", "category": "business_initiated"]
+        conversation = conversationObject.serialized()
+        pricing = pricingObject.serialized()
+    }
+}

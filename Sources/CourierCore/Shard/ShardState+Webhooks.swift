@@ -1,0 +1,146 @@
+/// An inbound message as a shard knows it: who sent it, what kind, whether the business read it.
+/// Bounded: the content lives in the `receipt` event and, while a callback is owed, its outbox entry.
+public struct InboundMessage: Hashable, Sendable {
+    public var from: String
+    public var type: String
+    public var receivedAt: Timestamp
+    public var read: Bool
+
+    public init(from: String, type: String, receivedAt: Timestamp, read: Bool = false) {
+        self.from = from
+        self.type = type
+        self.receivedAt = receivedAt
+        self.read = read
+    }
+}
+
+/// What one outbox entry posts (webhooks.md §2, §3).
+public enum OutboxItem: Hashable, Sendable {
+    case inbound(ReceiptEvent)
+    case status(StatusEvent)
+}
+
+/// A callback owed to the webhook receiver: pending from the durable event that made it until a
+/// `webhook-delivered` or `webhook-dropped` event covers its seq (webhooks.md §5).
+public struct OutboxEntry: Hashable, Sendable {
+    public var shard: UInt16
+    /// The seq of the event that made this entry; identifies it in `X-Courier-Delivery`.
+    public var seq: UInt64
+    /// Whose order it keeps: the recipient of an outbound message, the sender of an inbound one.
+    public var waID: String
+    public var item: OutboxItem
+    /// When its event was logged (the oldest pending entry's age is a stat).
+    public var createdAt: Timestamp
+
+    public init(shard: UInt16, seq: UInt64, waID: String, item: OutboxItem, createdAt: Timestamp) {
+        self.shard = shard
+        self.seq = seq
+        self.waID = waID
+        self.item = item
+        self.createdAt = createdAt
+    }
+
+    /// Inbound and statuses never share a callback (webhooks.md §5).
+    public var isInbound: Bool {
+        if case .inbound = item { return true }
+        return false
+    }
+
+    /// The status this entry posts, nil for inbound messages.
+    public var status: MessageStatus? {
+        if case .status(let event) = item { return event.status }
+        return nil
+    }
+}
+
+/// The webhook part of a shard's state: inbound messages and the outbox, both rebuilt by replay.
+///
+/// Toggles (`webhooks.message.*`) live on the control stream, which a shard does not fold, so every
+/// status that moves a message forward gets an entry here; the dispatcher checks the toggle when the entry
+/// comes due and covers a toggled-off entry with a `webhook-delivered` of zero attempts. Replay is then
+/// a function of this shard's stream alone.
+public struct ShardWebhookState: Hashable, Sendable {
+    public internal(set) var inbound: [String: InboundMessage] = [:]
+    public internal(set) var outbox: [UInt64: OutboxEntry] = [:]
+
+    public init() {}
+
+    /// Pending entries in seq order.
+    public var pendingEntries: [OutboxEntry] { outbox.keys.sorted().map { outbox[$0]! } }
+}
+
+/// How `PUT /v1/messages/{id}` ends (api.md §6.4).
+public enum MarkReadOutcome: Hashable, Sendable {
+    /// A `mark-read` event is durable; the read receipt goes to `from`.
+    case marked(from: String)
+    /// Already read: a no-op 200.
+    case alreadyRead
+    /// An outbound message id: 400, 1009.
+    case outbound
+    /// Unknown or collected: 404, 1006.
+    case notFound
+}
+
+extension ShardState {
+    /// `handle` for the webhook commands.
+    mutating func handleWebhookCommand(_ command: ShardCommand) -> [ShardEffect] {
+        var effects: [ShardEffect] = []
+        switch command {
+        case .recordReceipt(let receipt):
+            effects.append(.append(.receipt(receipt)))
+        case .markRead(let messageID):
+            if let message = webhooks.inbound[messageID] {
+                effects.append(message.read ? .reply(.markRead(.alreadyRead)) : .append(.markRead(MarkReadEvent(messageID: messageID))))
+            } else if messages[messageID] != nil || messageID.hasPrefix("gBG") {
+                effects.append(.reply(.markRead(.outbound)))
+            } else {
+                effects.append(.reply(.markRead(.notFound)))
+            }
+        case .recordWebhook(let event):
+            effects.append(.append(event))
+        case .send, .recordStatus:
+            preconditionFailure("not a webhook command: \(command)")
+        }
+        return effects
+    }
+
+    /// Whether a status adds an outbox entry: each distinct value once, never going backwards, nothing after
+    /// `failed` (webhooks.md §3). Statuses for unknown (or collected) messages are posted as they are.
+    /// Call before the status is folded into `messages`.
+    func statusIsPosted(_ event: StatusEvent) -> Bool {
+        guard let message = messages[event.messageID] else { return true }
+        guard message.status != .failed else { return false }
+        return event.status.rank > message.status.rank
+    }
+
+    mutating func addOutboxEntry(_ entry: OutboxEntry) -> ShardEffect {
+        webhooks.outbox[entry.seq] = entry
+        return .outbox(entry)
+    }
+
+    /// Folds the inbound and callback kinds.
+    mutating func applyWebhookEvent(_ event: Event, record: Record) -> [ShardEffect] {
+        var effects: [ShardEffect] = []
+        switch event {
+        case .receipt(let receipt):
+            if webhooks.inbound[receipt.messageID] == nil {
+                webhooks.inbound[receipt.messageID] = InboundMessage(
+                    from: receipt.from, type: receipt.type, receivedAt: record.timestamp)
+                effects.append(
+                    addOutboxEntry(
+                        OutboxEntry(
+                            shard: shard, seq: record.seq, waID: receipt.from, item: .inbound(receipt),
+                            createdAt: record.timestamp)))
+            }
+        case .markRead(let markRead):
+            webhooks.inbound[markRead.messageID]?.read = true
+        case .webhookDelivered(let delivered):
+            for seq in delivered.positions.seqs { webhooks.outbox[seq] = nil }
+        case .webhookDropped(let dropped):
+            for seq in dropped.positions.seqs { webhooks.outbox[seq] = nil }
+        default:
+            break
+        }
+        return effects
+    }
+}
