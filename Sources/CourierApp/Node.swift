@@ -174,6 +174,12 @@ public struct Node: Sendable {
                 gc: messageGC, control: control, intervalSeconds: configuration.autoGCIntervalSeconds, clock: clock, logger: logger))
         dependencies.injectInbound = { try await gateway.inbound.inject($0) }
         dependencies.webhookStats = { webhooks.stats() }
+        dependencies.stats.callbacks = {
+            let stats = webhooks.stats()
+            return CallbackStats(queueSize: stats.queueSize, requests: stats.requests)
+        }
+        await Self.wireServiceResults(
+            messageGC: messageGC, mediaCollector: dependencies.mediaCollector, shards: shards, logger: logger)
         let application = Application(
             responder: CourierAPI.responder(dependencies),
             server: server,

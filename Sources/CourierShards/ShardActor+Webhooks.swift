@@ -61,3 +61,15 @@ extension ShardActor {
         }
     }
 }
+
+extension ShardActor {
+    /// Queues a service-result callback (webhooks.md §7) as a `gc result` event on this stream; the
+    /// outbox posts it once the event is durable (and acknowledged).
+    public func recordServiceResult(runID: String, outcome: String, messagesDeleted: UInt64, document: JSONValue) async throws {
+        let event = GCEvent(
+            phase: .result, runID: runID, retentionMicroseconds: 0, messagesDeleted: messagesDeleted, outcome: outcome)
+        var withDocument = event
+        withDocument.document = document.serialized()
+        _ = try await run(.recordWebhook(.gc(withDocument)))
+    }
+}

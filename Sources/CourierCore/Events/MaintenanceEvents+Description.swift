@@ -7,6 +7,7 @@ extension Event {
             case .begin: "begin run=\(event.runID) retention=\(event.retentionMicroseconds / 86_400_000_000)d limit=\(event.stepLimit)"
             case .step: "step run=\(event.runID) cutoff=\(event.cutoff) limit=\(event.stepLimit)"
             case .end: "end run=\(event.runID) \(event.outcome) deleted=\(event.messagesDeleted) snapshot@\(event.snapshotSeq)"
+            case .result: "result run=\(event.runID) \(event.outcome) deleted=\(event.messagesDeleted)"
             }
         case .rotation(let event):
             "\(event.action.rawValue) segment=\(String(event.segmentID).leftPadded(to: 12)) seq=\(event.firstSeq)..\(event.lastSeq)"
@@ -28,6 +29,7 @@ extension Event {
                 "step_limit": .integer(Int64(event.stepLimit)),
                 "messages_deleted": .integer(Int64(event.messagesDeleted)),
                 "snapshot_seq": .integer(Int64(event.snapshotSeq)), "outcome": .string(event.outcome),
+                "document": event.document.isEmpty ? .null : ((try? JSONParser.parse(event.document)) ?? .null),
             ]
         case .rotation(let event):
             [

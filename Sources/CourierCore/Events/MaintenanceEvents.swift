@@ -2,7 +2,9 @@
 /// never message ids: applying it is a pure function of the state, so replay collects exactly the same.
 public struct GCEvent: Hashable, Sendable {
     public enum Phase: String, CaseIterable, Hashable, Sendable {
-        case begin, step, end
+        /// `result`: a node's run (message or media GC) ended; `document` is the service-result callback
+        /// entry (webhooks.md §7), queued in this stream's outbox.
+        case begin, step, end, result
     }
 
     public var phase: Phase
@@ -20,6 +22,8 @@ public struct GCEvent: Hashable, Sendable {
     public var snapshotSeq: UInt64
     /// `end`: `complete` or `failed` (empty otherwise).
     public var outcome: String
+    /// `result`: the callback's `services[]` entry as compact JSON (payload v2; empty otherwise).
+    public var document: [UInt8] = []
 
     public init(
         phase: Phase, runID: String, cutoff: Timestamp = .zero, retentionMicroseconds: Int64, stepLimit: Int = 10_000,
@@ -36,7 +40,8 @@ public struct GCEvent: Hashable, Sendable {
     }
 
     public func encoded() -> [UInt8] {
-        var writer = PayloadWriter(version: 1)
+        // v1 bytes unless there is a document, so earlier phases read the same in older builds.
+        var writer = PayloadWriter(version: document.isEmpty ? 1 : 2)
         writer.write(phase.rawValue)
         writer.write(runID)
         writer.write(cutoff.microseconds)
@@ -45,12 +50,13 @@ public struct GCEvent: Hashable, Sendable {
         writer.write(messagesDeleted)
         writer.write(snapshotSeq)
         writer.write(outcome)
+        if !document.isEmpty { writer.write(bytes: document) }
         return writer.bytes
     }
 
     public init(decoding payload: [UInt8]) throws {
         var reader = try PayloadReader(payload)
-        try checkVersion(reader, supported: 1, kind: .gc)
+        try checkVersion(reader, supported: 2, kind: .gc)
         let name = try reader.readString()
         guard let phase = Phase(rawValue: name) else { throw RecordError(.malformedPayload, "unknown gc phase '\(name)'") }
         self.phase = phase
@@ -61,6 +67,7 @@ public struct GCEvent: Hashable, Sendable {
         messagesDeleted = try reader.readUInt64()
         snapshotSeq = try reader.readUInt64()
         outcome = try reader.readString()
+        if reader.version >= 2 { document = try reader.readBytes() }
         try reader.expectEnd()
     }
 }

@@ -101,15 +101,21 @@ extension ShardState {
     }
 
     /// Folds a `gc` record. Steps and ends of another run than the current one fold to nothing.
-    mutating func applyGC(_ event: GCEvent, at record: Record) {
+    mutating func applyGC(_ event: GCEvent, at record: Record) -> [ShardEffect] {
+        var effects: [ShardEffect] = []
         switch event.phase {
+        case .result:
+            // The node's run ended: its service-result callback is owed (webhooks.md §7).
+            effects.append(
+                addOutboxEntry(
+                    OutboxEntry(shard: shard, seq: record.seq, waID: "", item: .service(event.document), createdAt: record.timestamp)))
         case .begin:
             // A begin while a run is open (its pass was interrupted and abandoned) replaces it.
             gcRun = GCRunState(
                 runID: event.runID, cutoff: record.timestamp, retentionMicroseconds: event.retentionMicroseconds,
                 stepLimit: event.stepLimit, scanIndex: 0, endIndex: creationOrder.count, messagesDeleted: 0, steps: 0)
         case .step:
-            guard var run = gcRun, run.runID == event.runID else { return }
+            guard var run = gcRun, run.runID == event.runID else { return effects }
             let rule = GCRule(cutoff: event.cutoff, retentionMicroseconds: event.retentionMicroseconds)
             var collected = 0
             var examined = 0
@@ -127,7 +133,7 @@ extension ShardState {
             run.steps += 1
             gcRun = run
         case .end:
-            guard let run = gcRun, run.runID == event.runID else { return }
+            guard let run = gcRun, run.runID == event.runID else { return effects }
             lastGC = GCRunSummary(
                 runID: run.runID, outcome: event.outcome, messagesDeleted: run.messagesDeleted,
                 startedAt: run.cutoff, endedAt: record.timestamp, snapshotSeq: event.snapshotSeq)
@@ -135,6 +141,7 @@ extension ShardState {
             // Close the holes the run left; no run refers to positions any more.
             creationOrder.removeAll { $0.isEmpty }
         }
+        return effects
     }
 
     private mutating func collect(_ id: String, _ message: OutboundMessage) {

@@ -1,4 +1,4 @@
-/// The webhook part of a shard snapshot (format v2): inbound messages in id order, then pending outbox
+/// The webhook part of a shard snapshot (format v3): inbound messages in id order, then pending outbox
 /// entries in seq order, each item stored as its event's payload.
 extension ShardState {
     func writeWebhooks(to writer: inout PayloadWriter) {
@@ -23,6 +23,9 @@ extension ShardState {
             case .status(let status):
                 writer.write(UInt64(EventKind.status.rawValue))
                 writer.write(bytes: status.encoded())
+            case .service(let document):
+                writer.write(UInt64(EventKind.gc.rawValue))  // a service result comes from a `gc result`
+                writer.write(bytes: document)
             }
         }
     }
@@ -48,6 +51,7 @@ extension ShardState {
             switch kind {
             case UInt64(EventKind.receipt.rawValue): item = .inbound(try ReceiptEvent(decoding: payload))
             case UInt64(EventKind.status.rawValue): item = .status(try StatusEvent(decoding: payload))
+            case UInt64(EventKind.gc.rawValue): item = .service(payload)
             default: throw RecordError(.malformedPayload, "unknown outbox item kind \(kind) in snapshot")
             }
             webhooks.outbox[seq] = OutboxEntry(shard: shard, seq: seq, waID: waID, item: item, createdAt: createdAt)

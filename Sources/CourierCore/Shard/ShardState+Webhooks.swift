@@ -18,6 +18,22 @@ public struct InboundMessage: Hashable, Sendable {
 public enum OutboxItem: Hashable, Sendable {
     case inbound(ReceiptEvent)
     case status(StatusEvent)
+    /// A service result (webhooks.md §7): the `services[]` entry as compact JSON.
+    case service([UInt8])
+}
+
+/// What a callback carries; one callback never mixes lanes (webhooks.md §5).
+public enum OutboxLane: String, Hashable, Sendable {
+    case inbound, status, service
+
+    /// The `type` label of `callback_requests` (api.md §12.1).
+    public var callbackType: String {
+        switch self {
+        case .inbound: "inbound_message"
+        case .status: "status_change"
+        case .service: "services"
+        }
+    }
 }
 
 /// A callback owed to the webhook receiver: pending from the durable event that made it until a
@@ -41,9 +57,14 @@ public struct OutboxEntry: Hashable, Sendable {
     }
 
     /// Inbound and statuses never share a callback (webhooks.md §5).
-    public var isInbound: Bool {
-        if case .inbound = item { return true }
-        return false
+    public var isInbound: Bool { lane == .inbound }
+
+    public var lane: OutboxLane {
+        switch item {
+        case .inbound: .inbound
+        case .status: .status
+        case .service: .service
+        }
     }
 
     /// The status this entry posts, nil for inbound messages.

@@ -182,7 +182,7 @@ public struct ShardState: Hashable, Sendable {
                 messages[event.messageID] = message
             }
         case .gc(let event):
-            applyGC(event, at: record)
+            effects += applyGC(event, at: record)
         case .receipt, .markRead, .webhookDelivered, .webhookDropped:
             effects += applyWebhookEvent(event!, record: record)
         case .shardChange, .settingsChange, .userChange, .token, .rotation, .snapshot:

@@ -5,6 +5,7 @@ public enum WebhookPayload {
         var seenContacts: Set<String> = []
         var messages: [JSONValue] = []
         var statuses: [JSONValue] = []
+        var services: [JSONValue] = []
         for entry in batch.entries {
             switch entry.item {
             case .inbound(let receipt):
@@ -14,8 +15,11 @@ public enum WebhookPayload {
                 messages.append(message(receipt))
             case .status(let status):
                 statuses.append(self.status(status, settings: settings))
+            case .service(let document):
+                services.append((try? JSONParser.parse(document)) ?? .object(JSONObject()))
             }
         }
+        if batch.lane == .service { return ["services": .array(services)] }
         if batch.isInbound {
             var object = JSONObject()
             if !contacts.isEmpty { object["contacts"] = .array(contacts) }

@@ -8,6 +8,7 @@ public struct WebhookBatch: Hashable, Sendable {
     public var attempt: Int
 
     public var isInbound: Bool { entries[0].isInbound }
+    public var lane: OutboxLane { entries[0].lane }
     /// `X-Courier-Delivery: <shard>:<first seq>-<last seq>`.
     public var delivery: String {
         let seqs = entries.map(\.seq)
@@ -177,7 +178,7 @@ public struct WebhookScheduler: Sendable {
     private mutating func nextNewBatch(_ settings: WebhookSettings, skip: inout [OutboxEntry]) -> WebhookBatch? {
         var entries: [OutboxEntry] = []
         var putBack: [ReadyKey] = []
-        var first: (shard: UInt16, inbound: Bool)? = nil
+        var first: (shard: UInt16, lane: OutboxLane)? = nil
         while entries.count < settings.maxBatchSize, putBack.count < 64, let key = ready.popMinimum() {
             guard var queue = queues[key.waID], queue.batch == nil, let head = queue.entries.first,
                 head.shard == key.shard, head.seq == key.seq
@@ -189,14 +190,14 @@ public struct WebhookScheduler: Sendable {
                 pushReady(key.waID, queue)
                 continue
             }
-            let class_ = first ?? (head.shard, head.isInbound)
+            let class_ = first ?? (head.shard, head.lane)
             first = class_
-            guard head.shard == class_.shard, head.isInbound == class_.inbound else {
+            guard head.shard == class_.shard, head.lane == class_.lane else {
                 putBack.append(key)
                 continue
             }
             for entry in queue.entries {
-                guard entries.count < settings.maxBatchSize, entry.isInbound == class_.inbound, settings.posts(entry) else { break }
+                guard entries.count < settings.maxBatchSize, entry.lane == class_.lane, settings.posts(entry) else { break }
                 entries.append(entry)
             }
             queue.batch = nextBatchID

@@ -19,7 +19,7 @@ public actor MediaCollector {
     private let logger: Logger
     /// Ids never collected (the profile photo), asked at the start of each run.
     private let exempt: @Sendable () async -> Set<String>
-    private let onComplete: @Sendable (Result) async -> Void
+    private var onComplete: @Sendable (Result) async -> Void
     private var running: Task<Void, Never>? = nil
     private var runs = 0
     public private(set) var lastResult: Result? = nil
@@ -37,6 +37,9 @@ public actor MediaCollector {
     }
 
     public var isRunning: Bool { running != nil }
+
+    /// Replaces what runs after each run (the node queues the completion callback here).
+    public func onComplete(_ handler: @escaping @Sendable (Result) async -> Void) { onComplete = handler }
 
     /// Starts a run unless one is in progress; returns at once.
     public func start() {

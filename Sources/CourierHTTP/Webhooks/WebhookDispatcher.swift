@@ -18,6 +18,8 @@ public struct WebhookStats: Hashable, Sendable {
     /// Requests answered 2xx, and requests that failed (connection, timeout, 3xx, 4xx, 5xx).
     public var requestsSucceeded = 0
     public var requestsFailed = 0
+    /// The same requests by result and callback type (`callback_requests{result,type}`).
+    public var requests: [CallbackRequestKey: Int] = [:]
 
     public init() {}
 }
@@ -149,8 +151,11 @@ public actor WebhookDispatcher: Service {
         }
         let elapsed = ContinuousClock.now - started
         let success = (200..<300).contains(status)
-        metrics.record(success: success, inbound: batch.isInbound, latency: elapsed)
-        statistics.withLock { success ? ($0.requestsSucceeded += 1) : ($0.requestsFailed += 1) }
+        metrics.record(success: success, lane: batch.lane, latency: elapsed)
+        statistics.withLock {
+            success ? ($0.requestsSucceeded += 1) : ($0.requestsFailed += 1)
+            $0.requests[CallbackRequestKey(result: success ? "success" : "failure", type: batch.lane.callbackType), default: 0] += 1
+        }
         scheduler.finished(batchID: batch.id, success: success, now: clock(), settings: settings)
         publishStats()
         wake.yield()
@@ -204,15 +209,15 @@ struct WebhookMetrics: Sendable {
     let requests: [String: Counter] = {
         var counters: [String: Counter] = [:]
         for result in ["success", "failure"] {
-            for type in ["inbound", "status"] {
+            for type in ["inbound_message", "status_change", "services"] {
                 counters[result + type] = Counter(label: "callback_requests", dimensions: [("result", result), ("type", type)])
             }
         }
         return counters
     }()
 
-    func record(success: Bool, inbound: Bool, latency duration: Duration) {
-        requests[(success ? "success" : "failure") + (inbound ? "inbound" : "status")]?.increment()
+    func record(success: Bool, lane: OutboxLane, latency duration: Duration) {
+        requests[(success ? "success" : "failure") + lane.callbackType]?.increment()
         latency.recordNanoseconds(Int64(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
     }
 }
