@@ -37,6 +37,10 @@ struct APIHarness {
     var gateway: GatewaySimulator? = nil
     /// Message GC and stats wiring.
     var stats = StatsDependencies()
+    /// `POST /gateway/inbound`'s injection; nil answers 503/1011.
+    var injectInbound: (@Sendable (JSONValue) async throws -> String)? = nil
+    /// `GET /v1/support`'s facts; nil answers 503/1011.
+    var support: (@Sendable () async -> JSONObject)? = nil
 
     /// `controlStorage` from an earlier harness restarts users and tokens from its control stream.
     init(
@@ -84,6 +88,8 @@ struct APIHarness {
         dependencies.mediaCollector = mediaCollector
         dependencies.gateway = gateway
         dependencies.stats = stats
+        dependencies.injectInbound = injectInbound
+        dependencies.support = support
         let application = Application(responder: CourierAPI.responder(dependencies))
         try await application.test(.router) { client in try await test(client) }
     }

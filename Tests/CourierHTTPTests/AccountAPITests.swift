@@ -154,7 +154,7 @@ import Testing
         try await Self.harness().run { client in
             let auth = try await client.adminAuthorization()
             let early = try await client.post("/v1/settings/account/two-step", #"{"pin":"123456"}"#, auth)
-            #expect(early.status == .serviceUnavailable && early.errorCode == 1011)
+            #expect(early.status == .forbidden && early.errorCode == 1011)
             try await client.register(auth)
             #expect(try await client.post("/v1/settings/account/two-step", #"{"pin":"12345"}"#, auth).errorCode == 1009)
             #expect(try await client.post("/v1/settings/account/two-step", #"{}"#, auth).errorCode == 1008)

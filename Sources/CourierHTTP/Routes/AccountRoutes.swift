@@ -121,7 +121,8 @@ struct AccountRoutes {
         case .noPendingRequest:
             APIError(1009, "no pending registration request, or its code expired: request a new code")
         case .notRegistered:
-            APIError(1011, "the account is not registered")
+            // As api.md §4.4 answers it: a request that cannot run yet is 403/1011, not a server fault.
+            APIError(1011, "the account is not registered", status: .forbidden)
         case .wrongCode:
             APIError(1009, "the code is wrong")
         case .tooManyAttempts:
