@@ -9,24 +9,15 @@ import Testing
 
 /// Runs a whole node (services in a group, HTTP on a free loopback port) until `body` returns.
 func runNode(_ configuration: NodeConfiguration, _ body: (Int) async throws -> Void) async throws {
-    let port = Mutex<Int?>(nil)
-    let node = try await Node.build(
-        configuration: configuration, logger: Logger(label: "test"), credentials: .testing(),
-        onListening: { bound in port.withLock { $0 = bound } })
-    let group = ServiceGroup(services: node.services, logger: Logger(label: "test"))
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        for _ in 0..<500 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-        let bound = try #require(port.withLock { $0 })
-        do {
-            try await body(bound)
-        } catch {
-            await group.triggerGracefulShutdown()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
+    let running = try await RunningNode.start(configuration)
+    #expect(running.port != 0, "the node did not report its port")
+    do {
+        try await body(running.port)
+    } catch {
+        try? await running.stop()
+        throw error
     }
+    try await running.stop()
 }
 
 /// A plain-HTTP request to a node on loopback: status and body.

@@ -86,6 +86,11 @@ struct RunningNode {
             configuration.database = database
             configuration.replicationAck = .replicated
         }
+        return try await start(configuration)
+    }
+
+    /// Builds a node from `configuration` and runs its services until `stop()`.
+    static func start(_ configuration: NodeConfiguration) async throws -> RunningNode {
         let port = Mutex(0)
         let node = try await Node.build(
             configuration: configuration, logger: Logger(label: "test.node"), credentials: .testing(),
