@@ -27,7 +27,11 @@ extension Node {
     ) async throws {
         gateway.inbound.onMessage { receipt in try await shards.actor(for: receipt.from).recordReceipt(receipt) }
         dispatcher.onRecord { shard, event in try await shards.actors[Int(shard)].recordWebhook(event) }
-        dispatcher.onSettings { WebhookSettings(application: await control.applicationSettings()) }
+        dispatcher.onSettings {
+            var settings = WebhookSettings(application: await control.applicationSettings())
+            settings.trustedCAPEM = await control.section(SettingsChangeEvent.webhooksCASection)?["pem"]?.stringValue
+            return settings
+        }
         let persist = WebhookSettings(application: await control.applicationSettings()).persist
         var pending = 0
         for actor in shards.actors {

@@ -6,6 +6,7 @@ import CourierTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -28,7 +29,7 @@ final class WebhookReceiver: Sendable {
 
     let port = Mutex(0)
 
-    func application() -> some ApplicationProtocol {
+    func application(server: HTTPServerBuilder = .http1()) -> some ApplicationProtocol {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -44,7 +45,7 @@ final class WebhookReceiver: Sendable {
             return Response(status: status)
         }
         return Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, server: server, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in self.port.withLock { $0 = channel.localAddress?.port ?? 0 } },
             logger: Logger(label: "test.receiver"))
     }
@@ -108,9 +109,20 @@ struct RunningNode {
     }
 
     func call(_ method: HTTPMethodName, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue) {
+        try await call(method, path, body, token: token, contentType: "application/json")
+    }
+
+    /// A plain-text body (PEM), answering the status only.
+    func callText(_ method: HTTPMethodName, _ path: String, _ body: String, token: String) async throws -> Int {
+        try await call(method, path, body, token: token, contentType: "text/plain").status
+    }
+
+    func call(_ method: HTTPMethodName, _ path: String, _ body: String?, token: String?, contentType: String) async throws
+        -> (status: Int, json: JSONValue)
+    {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method.rawValue)
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Content-Type", value: contentType)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))

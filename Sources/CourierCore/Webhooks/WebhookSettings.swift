@@ -17,6 +17,8 @@ public struct WebhookSettings: Hashable, Sendable {
     public var maximumBackoffDelayMilliseconds: Int64 = 900_000
     /// `webhook_payload_conversation_pricingmodel_disabled`.
     public var conversationPricingDisabled = false
+    /// PEM CA bundle from `/v1/certificates/webhooks/ca`, trusted for `https` URLs besides the system store.
+    public var trustedCAPEM: String? = nil
 
     public init() {}
 

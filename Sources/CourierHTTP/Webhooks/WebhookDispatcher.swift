@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -55,6 +56,7 @@ public actor WebhookDispatcher: Service {
     private nonisolated let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let metrics = WebhookMetrics()
+    private nonisolated let trustCache = Mutex<(pem: String, configuration: TLSConfiguration)?>(nil)
     /// The settings last read and when: re-read at most once per tick, not on every completion.
     private var settings: WebhookSettings? = nil
     private var settingsReadAt = ContinuousClock.now
@@ -181,9 +183,22 @@ public actor WebhookDispatcher: Service {
         request.headers.add(name: "X-Courier-Delivery", value: batch.delivery)
         request.headers.add(name: "X-Courier-Attempt", value: "\(batch.attempt)")
         request.body = .bytes(WebhookPayload.body(batch, settings: settings).serialized())
+        if let pem = settings.trustedCAPEM, settings.url.lowercased().hasPrefix("https:") {
+            request.tlsConfiguration = try trustConfiguration(pem)
+        }
         let response = try await client.execute(request, timeout: Self.timeAmount(configuration.timeout))
         _ = try? await response.body.collect(upTo: 64 << 10)  // the body is ignored; read it so the connection is reusable
         return Int(response.status.code)
+    }
+
+    /// A client TLS configuration trusting the system store plus the uploaded CA bundle, parsed once per
+    /// bundle (webhooks.md §1). A bundle NIOSSL cannot read fails the attempt, like an invalid chain.
+    private nonisolated func trustConfiguration(_ pem: String) throws -> TLSConfiguration {
+        if let cached = trustCache.withLock({ $0?.pem == pem ? $0?.configuration : nil }) { return cached }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
+        trustCache.withLock { $0 = (pem, tls) }
+        return tls
     }
 
     private func publishStats() {
