@@ -47,7 +47,10 @@ public struct Node: Sendable {
         let dataDirectory = try DataDirectory.openOrCreate(configuration.dataDirectory, newNodeID: SystemSources.newNodeID)
         try dataDirectory.checkWritable(minimumFreeBytes: configuration.minimumFreeBytes)
         let nodeKey = "\(configuration.nodeName):\(dataDirectory.nodeID)"
-        let media = MediaStore(root: configuration.mediaDirectory ?? dataDirectory.path + "/media", clock: clock)
+        // Absolute: inbound callbacks name files on the volume by path (webhooks.md §2).
+        var mediaRoot = configuration.mediaDirectory ?? dataDirectory.path + "/media"
+        if !mediaRoot.hasPrefix("/") { mediaRoot = FileManager.default.currentDirectoryPath + "/" + mediaRoot }
+        let media = MediaStore(root: mediaRoot, clock: clock)
         do {
             try media.prepare()
         } catch {
@@ -173,6 +176,11 @@ public struct Node: Sendable {
             AutoGCService(
                 gc: messageGC, control: control, intervalSeconds: configuration.autoGCIntervalSeconds, clock: clock, logger: logger))
         dependencies.injectInbound = { try await gateway.inbound.inject($0) }
+        gateway.inbound.onMedia { bytes, mimeType in
+            let id = MediaPolicy.newID(random: randomID())
+            let stored = try await media.storeIncoming(id: id, mimeType: mimeType, bytes: bytes)
+            return (id, stored.info.sha256, stored.path)
+        }
         dependencies.webhookStats = { webhooks.stats() }
         dependencies.stats.callbacks = {
             let stats = webhooks.stats()

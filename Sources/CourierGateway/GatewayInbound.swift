@@ -1,4 +1,5 @@
 import CourierCore
+import Foundation
 import Synchronization
 
 /// The simulated network's inbound side (api.md §16 `POST /gateway/inbound`): users' messages to the
@@ -10,9 +11,13 @@ public final class GatewayInbound: Sendable {
         public var to: String
     }
 
+    /// Stores an inbound media file on the media volume; returns its media id, SHA-256 and path.
+    public typealias MediaStorage = @Sendable (_ bytes: [UInt8], _ mimeType: String) async throws -> (id: String, sha256: String, path: String)
+
     private struct State {
         var random: SeededRandom
         var handler: (@Sendable (ReceiptEvent) async throws -> Void)?
+        var storeMedia: MediaStorage?
         var readReceipts: [ReadReceipt] = []
     }
 
@@ -31,15 +36,32 @@ public final class GatewayInbound: Sendable {
         state.withLock { $0.handler = handler }
     }
 
+    /// Where inbound media bytes go (the node's media volume, `incoming/`), before the message is logged.
+    public func onMedia(_ storage: @escaping MediaStorage) {
+        state.withLock { $0.storeMedia = storage }
+    }
+
     /// Validates an injected message (the objects of api.md §6.1, plus inbound-only types) and hands it to
     /// Courier; returns its `ABG…` id once logged. Throws `ValidationFailure` for bad input.
     public func inject(_ body: JSONValue) async throws -> String {
-        let message = try InboundValidation.validate(body)
-        let (random, handler) = state.withLock { state in ((state.random.next(), state.random.next()), state.handler) }
+        var message = try InboundValidation.validate(body)
+        let (random, handler, storeMedia) = state.withLock { state in
+            ((state.random.next(), state.random.next()), state.handler, state.storeMedia)
+        }
         let id = MessageID.inbound(from: message.from, random: random)
+        var mediaIDs: [String] = []
+        if let bytes = message.mediaBytes, var object = message.content?.objectValue, let storeMedia {
+            // Stored before the message is logged, so its callback can name the file (webhooks.md §2).
+            let stored = try await storeMedia(bytes, object["mime_type"]?.stringValue ?? "application/octet-stream")
+            object["id"] = .string(stored.id)
+            object["sha256"] = .string(stored.sha256)
+            object["file"] = .string(stored.path)
+            message.content = .object(object)
+            mediaIDs = [stored.id]
+        }
         let receipt = ReceiptEvent(
             messageID: id, from: message.from, type: message.type, content: message.content.map { $0.serialized() } ?? [],
-            networkTimestamp: clock(), profileName: message.profileName, contextFrom: message.contextFrom,
+            networkTimestamp: clock(), profileName: message.profileName, mediaIDs: mediaIDs, contextFrom: message.contextFrom,
             contextID: message.contextID)
         guard let handler else { throw GatewayUnavailable() }
         try await handler(receipt)
@@ -73,6 +95,8 @@ struct InboundMessageRequest {
     var profileName: String
     var contextFrom: String?
     var contextID: String?
+    /// The decoded `data` of an inbound media message (never logged: it goes to the media volume).
+    var mediaBytes: [UInt8]? = nil
 }
 
 enum InboundValidation {
@@ -93,8 +117,15 @@ enum InboundValidation {
         }
         var problems: [APIProblem] = []
         var content: JSONValue? = nil
+        var mediaBytes: [UInt8]? = nil
         if type != "unknown" {
             content = try typeObject(object[type], type: type)
+            if mediaTypes.contains(type), let data = object[type]?["data"] {
+                guard let text = data.stringValue, let decoded = Data(base64Encoded: text), !decoded.isEmpty else {
+                    throw ValidationFailure([APIProblem(code: 1009, details: "\(type).data must be non-empty base64")])
+                }
+                mediaBytes = Array(decoded)
+            }
         }
         var profileName = ""
         if let name = object["name"] ?? object["profile"]?["name"] {
@@ -109,7 +140,8 @@ enum InboundValidation {
         }
         if !problems.isEmpty { throw ValidationFailure(problems) }
         return InboundMessageRequest(
-            from: from, type: type, content: content, profileName: profileName, contextFrom: contextFrom, contextID: contextID)
+            from: from, type: type, content: content, profileName: profileName, contextFrom: contextFrom, contextID: contextID,
+            mediaBytes: mediaBytes)
     }
 
     /// The type object as the callback carries it.
@@ -137,9 +169,10 @@ enum InboundValidation {
                 }
             }
         case _ where mediaTypes.contains(type):
-            // The simulated network does not keep media bytes: `data` is dropped and the object keeps
-            // what the callback shows (mime_type, caption, filename).
+            // `data` (base64) goes to the media volume, not into the log; the object keeps what the
+            // callback shows (mime_type, caption, filename; id, sha256 and file once stored).
             object["data"] = nil
+            for key in ["id", "sha256", "file"] { object[key] = nil }
             if object["mime_type"] == nil { object["mime_type"] = .string(defaultMIMEType(type)) }
         default:
             break

@@ -12,7 +12,7 @@ public enum WebhookPayload {
                 if receipt.type != "system", seenContacts.insert(receipt.from).inserted {
                     contacts.append(["profile": ["name": .string(receipt.profileName)], "wa_id": .string(receipt.from)])
                 }
-                messages.append(message(receipt))
+                messages.append(message(receipt, autoDownload: settings.autoDownload))
             case .status(let status):
                 statuses.append(self.status(status, settings: settings))
             case .service(let document):
@@ -34,7 +34,7 @@ public enum WebhookPayload {
         .string(String(timestamp.microseconds / 1_000_000))
     }
 
-    static func message(_ receipt: ReceiptEvent) -> JSONValue {
+    static func message(_ receipt: ReceiptEvent, autoDownload: Set<String> = []) -> JSONValue {
         var object: JSONObject = [
             "from": .string(receipt.from), "id": .string(receipt.messageID),
             "timestamp": seconds(receipt.networkTimestamp), "type": .string(receipt.type),
@@ -45,7 +45,13 @@ public enum WebhookPayload {
         if receipt.type == "unknown" {
             object["errors"] = [["code": 501, "title": "Message type is not currently supported"]]
         } else if !receipt.content.isEmpty {
-            object[receipt.type] = (try? JSONParser.parse(receipt.content)) ?? .null  // logged as validated JSON
+            var content = (try? JSONParser.parse(receipt.content)) ?? .null  // logged as validated JSON
+            // `file` only for the kinds in `media.auto_download` (webhooks.md §2).
+            if case .object(var media) = content, media["file"] != nil, !autoDownload.contains(receipt.type) {
+                media["file"] = nil
+                content = .object(media)
+            }
+            object[receipt.type] = content
         }
         return .object(object)
     }

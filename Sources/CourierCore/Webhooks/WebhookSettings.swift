@@ -17,6 +17,8 @@ public struct WebhookSettings: Hashable, Sendable {
     public var maximumBackoffDelayMilliseconds: Int64 = 900_000
     /// `webhook_payload_conversation_pricingmodel_disabled`.
     public var conversationPricingDisabled = false
+    /// `media.auto_download`: inbound media kinds whose callbacks carry `file` (webhooks.md §2).
+    public var autoDownload: Set<String> = ["image", "video", "voice", "sticker", "audio", "document"]
     /// PEM CA bundle from `/v1/certificates/webhooks/ca`, trusted for `https` URLs besides the system store.
     public var trustedCAPEM: String? = nil
 
@@ -44,6 +46,9 @@ public struct WebhookSettings: Hashable, Sendable {
         backoffDelayMilliseconds = int(settings["callback_backoff_delay_ms"]) ?? 3000
         maximumBackoffDelayMilliseconds = int(settings["max_callback_backoff_delay_ms"]) ?? 900_000
         conversationPricingDisabled = bool(settings["webhook_payload_conversation_pricingmodel_disabled"]) ?? false
+        if let kinds = settings["media"]?["auto_download"]?.arrayValue {
+            autoDownload = Set(kinds.compactMap(\.stringValue))
+        }
     }
 
     /// Whether an entry is posted: inbound always; `sent`/`delivered`/`read` per toggle; `failed` and

@@ -49,8 +49,10 @@ public final class MediaStore: Sendable {
 
     /// Streams `body` to the volume under `id`, stopping at `limit` bytes (then `.tooLarge` and nothing
     /// is kept); an empty body is `.empty`.
-    public func store<Body: AsyncSequence>(id: String, mimeType: String, body: Body, limit: Int) async throws -> MediaInfo
+    public func store<Body: AsyncSequence>(id: String, mimeType: String, body: Body, limit: Int, directory: String? = nil) async throws
+        -> MediaInfo
     where Body.Element == ByteBuffer {
+        let target = directory ?? outgoing
         precondition(MediaPolicy.isWellFormedID(id), "media id \(id) is not a store id")
         let partPath = staging + "/\(id).part"
         let descriptor = try await pool.runIfActive { () throws -> Int32 in
@@ -88,12 +90,22 @@ public final class MediaStore: Sendable {
         }
         let now = clock()
         let info = MediaInfo(mimeType: mimeType, size: size, sha256: hash.finishHex(), created: now, lastUsed: now)
-        try await pool.runIfActive { [outgoing, staging] in
+        try await pool.runIfActive { [staging] in
             close(descriptor)
-            guard rename(partPath, outgoing + "/" + id) == 0 else { throw MediaStoreError("cannot move \(partPath): errno \(errno)") }
-            try Self.writeSidecar(info, id: id, directory: outgoing, staging: staging)
+            guard rename(partPath, target + "/" + id) == 0 else { throw MediaStoreError("cannot move \(partPath): errno \(errno)") }
+            try Self.writeSidecar(info, id: id, directory: target, staging: staging)
         }
         return info
+    }
+
+    /// Stores received media (inbound messages) in `incoming/` under a new id; returns the id, its
+    /// sidecar and the file's path.
+    public func storeIncoming(id: String, mimeType: String, bytes: [UInt8]) async throws -> (info: MediaInfo, path: String) {
+        let (body, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        continuation.yield(ByteBuffer(bytes: bytes))
+        continuation.finish()
+        let info = try await store(id: id, mimeType: mimeType, body: body, limit: MediaPolicy.maximumBytes, directory: incoming)
+        return (info, incoming + "/" + id)
     }
 
     /// The sidecar of `id`, looking at uploads then received media; nil when unknown.

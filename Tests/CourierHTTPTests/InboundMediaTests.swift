@@ -1,0 +1,63 @@
+@testable import CourierApp
+import CourierCore
+import CourierTesting
+import AsyncHTTPClient
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// Inbound media (webhooks.md §2): the bytes go to the media volume before the message is logged; the
+/// callback carries `id`, `mime_type`, `sha256`, and `file` for the kinds in `media.auto_download`; the
+/// id downloads with `GET /v1/media/{id}`.
+@Suite(.serialized) struct InboundMediaTests {
+    @Test func inboundMediaIsStoredAndNamedInTheCallback() async throws {
+        let receiver = WebhookReceiver()
+        let receiverGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
+        let receiverTask = Task { try await receiverGroup.run() }
+        defer { receiverTask.cancel() }
+        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let directory = try TemporaryDirectory("courier-inbound-media")
+        defer { directory.remove() }
+        let node = try await RunningNode.start(directory)
+        let suite = WebhookEndToEndTests()
+        let token = try await suite.login(node)
+        let url = "http://127.0.0.1:\(receiver.port.withLock { $0 })/hook"
+        #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"webhooks":{"url":"\#(url)"}}"#, token: token).status == 200)
+        let bytes = Data("abc".utf8).base64EncodedString()
+        let injected = try await node.call(
+            .POST, "/gateway/inbound", #"{"from":"16315551000","type":"image","image":{"data":"\#(bytes)","mime_type":"image/png","caption":"hi"}}"#)
+        #expect(injected.status == 200)
+        try await suite.waitUntil("the inbound image callback") { receiver.inboundMessages().count == 1 }
+        let image = try #require(receiver.inboundMessages().first?["messages"]?.arrayValue?.first?["image"])
+        #expect(image["mime_type"] == "image/png")
+        #expect(image["caption"] == "hi")
+        #expect(image["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(image["data"] == nil)
+        let id = try #require(image["id"]?.stringValue)
+        let file = try #require(image["file"]?.stringValue)
+        #expect(file.hasPrefix("/") && file.hasSuffix("/incoming/" + id))
+        #expect(FileManager.default.contents(atPath: file) == Data("abc".utf8))
+        var download = HTTPClientRequest(url: "http://127.0.0.1:\(node.port)/v1/media/\(id)")
+        download.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(download, timeout: .seconds(10))
+        #expect(response.status.code == 200)
+        #expect(String(buffer: try await response.body.collect(upTo: 1 << 16)) == "abc")
+        // The bytes are not in the log.
+        let receipt = try #require(try node.node.log.read(shard: 0, fromSeq: 1, limit: 100).first { $0.kind == .receipt })
+        #expect(!String(decoding: receipt.payload, as: UTF8.self).contains(bytes))
+
+        // Without the kind in media.auto_download the callback has no `file`.
+        #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"media":{"auto_download":["video"]}}"#, token: token).status == 200)
+        try await Task.sleep(for: .milliseconds(1_200))  // settings reach the dispatcher within a second (api.md §9)
+        #expect(try await node.call(.POST, "/gateway/inbound", #"{"from":"16315551000","type":"image","image":{"data":"\#(bytes)"}}"#).status == 200)
+        try await suite.waitUntil("the second inbound image callback") { receiver.inboundMessages().count == 2 }
+        let second = try #require(receiver.inboundMessages().last?["messages"]?.arrayValue?.first?["image"])
+        #expect(second["id"] != nil && second["file"] == nil)
+        // Bad base64 is the error object, not a 5xx.
+        let bad = try await node.call(.POST, "/gateway/inbound", #"{"from":"16315551000","type":"image","image":{"data":"***"}}"#)
+        #expect(bad.status == 400)
+        try await node.stop()
+    }
+}
