@@ -50,7 +50,7 @@ struct AutoGCService: Service {
 extension Node {
     static func makeMessageGC(
         configuration: NodeConfiguration, shards: ShardDirectory, log: LMDBEventLog, nodeKey: String, replicator: Replicator?,
-        logger: Logger
+        logger: Logger, control: ControlActor? = nil
     ) -> MessageGC {
         var gcConfiguration = MessageGC.Configuration(nodeKey: nodeKey)
         gcConfiguration.retentionDays = configuration.gcRetentionDays
@@ -79,6 +79,6 @@ extension Node {
         }
         return MessageGC(
             shards: shards, log: log, configuration: gcConfiguration, logger: logger, replicatedSeqs: replicatedSeqs,
-            compactDatabase: compactDatabase)
+            compactDatabase: compactDatabase, control: control)
     }
 }
