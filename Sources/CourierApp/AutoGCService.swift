@@ -73,7 +73,12 @@ extension Node {
                     let snapshot = PostgresCompaction.Snapshot(
                         shard: pass.shard, seq: header.seq, epoch: header.epoch, timestamp: header.timestamp,
                         formatVersion: ShardState.snapshotFormatVersion, payload: payload)
-                    return try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                    let events = try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                    // The collected messages' query rows, once the projection passed the snapshot.
+                    let live = Set(try ShardState(snapshot: payload).messages.keys)
+                    let messages = try PostgresCompaction.deleteCollectedMessages(
+                        connection, shard: pass.shard, seq: header.seq, live: live)
+                    return events + (messages ?? 0)
                 }
             }
         }

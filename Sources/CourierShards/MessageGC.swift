@@ -29,7 +29,7 @@ public actor MessageGC {
         /// Records that left the live log with the removed segments.
         public var eventsCompacted: Int
         public var bytesReclaimed: Int
-        /// PostgreSQL event rows deleted (0 without PostgreSQL).
+        /// PostgreSQL rows deleted: events below the snapshot and collected `messages` rows (0 without PostgreSQL).
         public var databaseRowsDeleted: Int = 0
         public var durationMilliseconds: Int
         /// Why a failed run failed (never a payload).
