@@ -88,6 +88,17 @@ import Testing
         let report = try LogInspector(dataDirectoryPath: directory.path, output: { _ in }).verify(.init())
         #expect(report.healthy, "\(report.problems)")
         #expect(report.snapshots >= 3)
+        // `courier log list --json` shows the control stream starting after its snapshot.
+        let lines = Lines()
+        var list = LogInspector.ListOptions()
+        list.json = true
+        try LogInspector(dataDirectoryPath: directory.path, output: lines.append).list(list)
+        let listed = try JSONParser.parse(Array(lines.all.joined().utf8))
+        let control = try #require(listed["streams"]?.arrayValue?.first { $0["stream"] == "control" })
+        guard case .integer(let snapshotSeq)? = control["snapshot_seq"], case .integer(let firstSeq)? = control["first_seq"] else {
+            throw Failure("control stream listed without a snapshot: \(control)")
+        }
+        #expect(firstSeq > 1 && firstSeq <= snapshotSeq + 1)
     }
 }
 
