@@ -60,6 +60,12 @@ extension ControlActor {
         return try await writeSnapshot(store: store)
     }
 
+    /// Logs `rotation` records for segments that left the live log and held control records.
+    public func recordRotation(_ events: [RotationEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await append(events.map { .rotation($0) }) { _ in }
+    }
+
     /// Waits until no control snapshot write is in flight (tests, shutdown).
     public func waitForSnapshots() async {
         while snapshotInFlight { await Task.yield() }

@@ -232,6 +232,14 @@ public actor MessageGC {
             }
             if !events.isEmpty { try await actor.recordRotation(events) }
         }
+        if let control {
+            let events = removed.compactMap { segment in
+                segment.streams[Record.controlShard].map {
+                    RotationEvent(segmentID: segment.id, action: segment.action, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq)
+                }
+            }
+            if !events.isEmpty { try await control.recordRotation(events) }
+        }
     }
 
     private func finish(_ result: RunResult) {

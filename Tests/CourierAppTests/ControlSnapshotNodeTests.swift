@@ -65,6 +65,12 @@ import Testing
         let firstControl = try #require(try node.log.read(shard: Record.controlShard, fromSeq: 1, limit: 1).first)
         #expect(firstControl.seq > 4)
         #expect(SnapshotStore(directory: data.snapshotsPath).snapshots(shard: Record.controlShard).count == 1)
+        // The control stream logs the removal of its segments too.
+        let controlRecords = try node.log.read(shard: Record.controlShard, fromSeq: firstControl.seq, limit: 1_000)
+        let rotations = controlRecords.compactMap { record -> RotationEvent? in
+            if case .rotation(let event)? = try? Event.decode(record) { return event } else { return nil }
+        }
+        #expect(!rotations.isEmpty && rotations.allSatisfy { $0.action == .removed && $0.lastSeq < firstControl.seq })
         // Control records after the snapshot: replay needs the snapshot and them.
         #expect(try await node.control.createUser(username: "ops2", password: "Op3rator!2") == .done)
         let before = await node.control.snapshot
