@@ -50,7 +50,7 @@ struct AutoGCService: Service {
 extension Node {
     static func makeMessageGC(
         configuration: NodeConfiguration, shards: ShardDirectory, log: LMDBEventLog, nodeKey: String, replicator: Replicator?,
-        logger: Logger
+        logger: Logger, control: ControlActor? = nil
     ) -> MessageGC {
         var gcConfiguration = MessageGC.Configuration(nodeKey: nodeKey)
         gcConfiguration.retentionDays = configuration.gcRetentionDays
@@ -73,12 +73,17 @@ extension Node {
                     let snapshot = PostgresCompaction.Snapshot(
                         shard: pass.shard, seq: header.seq, epoch: header.epoch, timestamp: header.timestamp,
                         formatVersion: ShardState.snapshotFormatVersion, payload: payload)
-                    return try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                    let events = try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                    // The collected messages' query rows, once the projection passed the snapshot.
+                    let live = Set(try ShardState(snapshot: payload).messages.keys)
+                    let messages = try PostgresCompaction.deleteCollectedMessages(
+                        connection, shard: pass.shard, seq: header.seq, live: live)
+                    return events + (messages ?? 0)
                 }
             }
         }
         return MessageGC(
             shards: shards, log: log, configuration: gcConfiguration, logger: logger, replicatedSeqs: replicatedSeqs,
-            compactDatabase: compactDatabase)
+            compactDatabase: compactDatabase, control: control)
     }
 }

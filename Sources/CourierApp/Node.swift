@@ -25,6 +25,8 @@ public struct Node: Sendable {
     public let replicator: Replicator?
     /// Message GC; its completion handlers are where the GC callback gets queued (webhooks.md §7).
     public let messageGC: MessageGC
+    /// The control stream's actor (users, tokens, settings, account).
+    public let control: ControlActor
     /// Run these in a `ServiceGroup`, in this order: shutdown goes in reverse, so the HTTP server
     /// drains before the log flushes and closes.
     public let services: [any Service]
@@ -75,7 +77,8 @@ public struct Node: Sendable {
         } catch let error as LogError {
             throw AppError(error.message)
         }
-        let shardCount = try await ShardMap.restoreOrAssign(log: log, nodeKey: nodeKey)
+        let shardCount = try await ShardMap.restoreOrAssign(
+            log: log, nodeKey: nodeKey, snapshots: SnapshotStore(directory: dataDirectory.snapshotsPath))
         var shardConfiguration = ShardActor.Configuration()
         shardConfiguration.queueLimit = configuration.shardQueueLimit
         shardConfiguration.snapshots = SnapshotStore(directory: dataDirectory.snapshotsPath)
@@ -113,6 +116,8 @@ public struct Node: Sendable {
         var controlConfiguration = ControlActor.Configuration()
         // The replicated ack mode applies to user and token changes too.
         controlConfiguration.acknowledgement = shardConfiguration.acknowledgement
+        controlConfiguration.snapshots = shardConfiguration.snapshots
+        controlConfiguration.snapshotEveryEvents = shardConfiguration.snapshotEveryEvents
         let control = ControlActor(
             log: log, epoch: 1, credentials: credentials, configuration: controlConfiguration, clock: clock, logger: logger)
         let controlRecords = try await control.start()
@@ -169,7 +174,8 @@ public struct Node: Sendable {
         }
         dependencies.gateway = gateway
         let messageGC = Self.makeMessageGC(
-            configuration: configuration, shards: shards, log: log, nodeKey: nodeKey, replicator: startedReplicator, logger: logger)
+            configuration: configuration, shards: shards, log: log, nodeKey: nodeKey, replicator: startedReplicator, logger: logger,
+            control: control)
         dependencies.stats.messageGC = messageGC
         dependencies.stats.nodeKey = nodeKey
         services.append(
@@ -197,7 +203,7 @@ public struct Node: Sendable {
             logger: logger)
         return Node(
             dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, gateway: gateway,
-            replicator: startedReplicator, messageGC: messageGC,
+            replicator: startedReplicator, messageGC: messageGC, control: control,
             services: services + [webhooks, application], webhooks: webhooks)
     }
 
@@ -277,10 +283,25 @@ struct LogService: Service {
 
 /// The shard map as the control stream records it (`shard-change` events).
 enum ShardMap {
-    /// The shard count last assigned; on a new data dir, assigns 1 shard to this node.
-    static func restoreOrAssign(log: any EventLog, nodeKey: String) async throws -> Int {
+    /// The shard count last assigned; on a new data dir, assigns 1 shard to this node. Starts from the newest
+    /// usable control snapshot, which keeps the count once the early control segments left the live log.
+    static func restoreOrAssign(log: any EventLog, nodeKey: String, snapshots: SnapshotStore? = nil) async throws -> Int {
         var shardCount: Int? = nil
-        try log.forEachRecord(shard: Record.controlShard) { record in
+        var fromSeq: UInt64 = 1
+        for file in snapshots?.snapshots(shard: Record.controlShard) ?? [] {
+            guard let store = snapshots, let loaded = try? store.load(file),
+                let state = try? ControlState(snapshot: loaded.1), state.appliedSeq == loaded.0.seq
+            else { continue }  // damaged: an older one, or the log
+            shardCount = state.shardCount
+            fromSeq = loaded.0.seq + 1
+            break
+        }
+        var expected = fromSeq
+        try log.forEachRecord(shard: Record.controlShard, fromSeq: fromSeq) { record in
+            guard record.seq == expected else {
+                throw AppError("the control stream starts at seq \(record.seq) and no usable control snapshot covers seq \(expected)")
+            }
+            expected += 1
             if case .shardChange(let change)? = try Event.decode(record), change.action == .assigned {
                 shardCount = change.shardCount
             }

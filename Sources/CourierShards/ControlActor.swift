@@ -14,6 +14,12 @@ public actor ControlActor {
         /// Awaited after the local commit, before the caller hears success: in `replication_ack=replicated`
         /// mode it waits for PostgreSQL (eventlog.md §3). nil: `local`.
         public var acknowledgement: (@Sendable (LogPosition) async throws -> Void)? = nil
+        /// Where control snapshots go (stream `control`); nil takes none (replay then starts at seq 1).
+        public var snapshots: SnapshotStore? = nil
+        /// A snapshot every this many control records (`COURIER_SNAPSHOT_EVERY_EVENTS`), or after
+        /// `snapshotEveryInterval` of activity (eventlog.md §7).
+        public var snapshotEveryEvents: UInt64 = 100_000
+        public var snapshotEveryInterval: Duration = .seconds(600)
 
         public init() {}
     }
@@ -30,6 +36,12 @@ public actor ControlActor {
     /// A real hash that unknown usernames are verified against, so their failed logins take as long as a wrong
     /// password for a known user (no user enumeration by timing). Made on first need.
     var decoyHash: String?
+    /// The newest control snapshot written or loaded (seq, record time), and whether a write is in flight.
+    var snapshotSeq: UInt64 = 0
+    var snapshotTime = Timestamp.zero
+    var snapshotInFlight = false
+    /// Whether the last applied record is a `snapshot` record (which alone never makes another one due).
+    var lastAppliedIsSnapshot = false
 
     public init(
         log: any EventLog,
@@ -64,8 +76,19 @@ public actor ControlActor {
     /// Rebuilds the state from every control record after the last applied one, the same path live records
     /// take. Records other writers put on the control stream (the shard map) are folded past.
     public func replay() throws -> Int {
+        if state.appliedSeq == 0 { restoreNewestSnapshot() }
         let before = state.appliedSeq
-        try log.forEachRecord(shard: Record.controlShard, fromSeq: state.appliedSeq + 1) { try state.apply($0) }
+        try log.forEachRecord(shard: Record.controlShard, fromSeq: state.appliedSeq + 1) { record in
+            // Segments before a snapshot may have left the live log: without that snapshot, refuse.
+            guard record.seq == state.appliedSeq + 1 else {
+                throw ShardError(
+                    .storage,
+                    "control stream starts at seq \(record.seq) but no usable snapshot covers seq \(state.appliedSeq + 1)")
+            }
+            try state.apply(record)
+            lastAppliedIsSnapshot = record.kindCode == EventKind.snapshot.rawValue
+        }
+        if snapshotTime == .zero { snapshotTime = state.lastTimestamp }
         return Int(state.appliedSeq - before)
     }
 
@@ -142,8 +165,12 @@ public actor ControlActor {
             let wanted = Int(min(seq - state.appliedSeq, 10_000))
             let records = try log.read(shard: Record.controlShard, fromSeq: state.appliedSeq + 1, limit: wanted)
             precondition(!records.isEmpty, "control: seq \(state.appliedSeq + 1) ... \(seq) is durable but unreadable")
-            for record in records where record.seq <= seq { try state.apply(record) }
+            for record in records where record.seq <= seq {
+                try state.apply(record)
+                lastAppliedIsSnapshot = record.kindCode == EventKind.snapshot.rawValue
+            }
         }
+        snapshotIfDue()
     }
 
     /// Runs `work` (a password hash or check, tens of milliseconds) on a detached task, off this actor.

@@ -29,7 +29,7 @@ public actor MessageGC {
         /// Records that left the live log with the removed segments.
         public var eventsCompacted: Int
         public var bytesReclaimed: Int
-        /// PostgreSQL event rows deleted (0 without PostgreSQL).
+        /// PostgreSQL rows deleted: events below the snapshot and collected `messages` rows (0 without PostgreSQL).
         public var databaseRowsDeleted: Int = 0
         public var durationMilliseconds: Int
         /// Why a failed run failed (never a payload).
@@ -37,6 +37,8 @@ public actor MessageGC {
     }
 
     private let shards: ShardDirectory
+    /// The control stream: snapshotted at the end of every run, so segments with control records can go too.
+    private let control: ControlActor?
     private let log: LMDBEventLog?
     private let configuration: Configuration
     private let logger: Logger
@@ -64,9 +66,11 @@ public actor MessageGC {
     public init(
         shards: ShardDirectory, log: LMDBEventLog?, configuration: Configuration, logger: Logger,
         replicatedSeqs: (@Sendable () -> [UInt16: UInt64])? = nil,
-        compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)? = nil
+        compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)? = nil,
+        control: ControlActor? = nil
     ) {
         self.compactDatabase = compactDatabase
+        self.control = control
         self.shards = shards
         self.log = log
         self.configuration = configuration
@@ -164,9 +168,16 @@ public actor MessageGC {
                 }
             }
         }
+        if failure == nil, let control {
+            do {
+                try await control.writeSnapshotNow()
+            } catch {
+                failure = "control snapshot: \(error)"
+            }
+        }
         if failure == nil, let log {
             let replicated = replicatedSeqs?()
-            let stores = shards.actors.map { ($0.shard, $0.snapshotStore) }
+            let stores = snapshotStores()
             do {
                 removed = try await Self.offPool {
                     // Covered by the oldest kept snapshot, so replay can still fall back past a damaged newest one.
@@ -196,7 +207,7 @@ public actor MessageGC {
     public func rotate() async throws -> [LMDBEventLog.RemovedSegment] {
         guard current == nil, let log else { return [] }
         let replicated = replicatedSeqs?()
-        let stores = shards.actors.map { ($0.shard, $0.snapshotStore) }
+        let stores = snapshotStores()
         let moved = try await Self.offPool {
             var covered: [UInt16: UInt64] = [:]
             for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
@@ -204,6 +215,11 @@ public actor MessageGC {
         }
         try await recordRotations(moved)
         return moved
+    }
+
+    /// Each stream's snapshot store, the control stream's included: coverage counts every stream's snapshots.
+    private func snapshotStores() -> [(UInt16, SnapshotStore?)] {
+        shards.actors.map { ($0.shard, $0.snapshotStore) } + (control.map { [(Record.controlShard, $0.snapshotStore)] } ?? [])
     }
 
     /// Each shard logs `rotation archived|removed` for the segments holding its records.
@@ -215,6 +231,14 @@ public actor MessageGC {
                 }
             }
             if !events.isEmpty { try await actor.recordRotation(events) }
+        }
+        if let control {
+            let events = removed.compactMap { segment in
+                segment.streams[Record.controlShard].map {
+                    RotationEvent(segmentID: segment.id, action: segment.action, firstSeq: $0.firstSeq, lastSeq: $0.lastSeq)
+                }
+            }
+            if !events.isEmpty { try await control.recordRotation(events) }
         }
     }
 

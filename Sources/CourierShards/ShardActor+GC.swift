@@ -76,6 +76,25 @@ extension ShardActor {
     func writeSnapshotNow(store: SnapshotStore) async throws -> SnapshotEvent {
         await waitForSnapshots()
         snapshotInFlight = true
+        defer { snapshotInFlight = false }
+        return try await writeSnapshot(store: store)
+    }
+
+    /// A periodic snapshot (`snapshotIfDue` set `snapshotInFlight`), logged as a `snapshot` record before the
+    /// next one can start.
+    func periodicSnapshot() async {
+        defer { snapshotInFlight = false }
+        guard let store = configuration.snapshots else { return }
+        do {
+            let event = try await writeSnapshot(store: store)
+            try await appendMaintenance(.snapshot(event))
+        } catch {
+            logger.error("snapshot failed", metadata: ["log.seq": "\(state.appliedSeq)", "error": "\(error)"])
+        }
+    }
+
+    /// Encodes a copy of the state and writes it on a dispatch queue; the caller holds `snapshotInFlight`.
+    private func writeSnapshot(store: SnapshotStore) async throws -> SnapshotEvent {
         let state = self.state
         let result: Result<SnapshotEvent, any Error> = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
@@ -97,10 +116,10 @@ extension ShardActor {
         }
         switch result {
         case .success(let event):
-            snapshotWritten(seq: event.coveredSeq)
+            snapshotSeq = max(snapshotSeq, event.coveredSeq)
+            snapshotTime = self.state.lastTimestamp
             return event
         case .failure(let error):
-            snapshotWritten(seq: nil)
             throw ShardError(.storage, "shard \(shard): snapshot failed: \(error)")
         }
     }

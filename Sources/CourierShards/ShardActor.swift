@@ -43,6 +43,10 @@ public actor ShardActor {
     /// The seq of the newest snapshot written or loaded, and whether a write is in flight.
     var snapshotSeq: UInt64 = 0
     var snapshotInFlight = false
+    /// The record time of the newest snapshot, and whether the last applied record is a `snapshot` record
+    /// (which alone never makes another one due).
+    var snapshotTime = Timestamp.zero
+    var lastAppliedIsSnapshot = false
     private var pendingAppends = 0 {
         didSet { metrics.queueDepth.record(pendingAppends) }
     }
@@ -74,6 +78,7 @@ public actor ShardActor {
                     guard restored.shard == shard, restored.appliedSeq == header.seq else { continue }
                     state = restored
                     snapshotSeq = header.seq
+                    snapshotTime = restored.lastTimestamp
                     break
                 } catch {
                     logger.warning(
@@ -206,6 +211,7 @@ public actor ShardActor {
 
     func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
+            lastAppliedIsSnapshot = record.kindCode == EventKind.snapshot.rawValue
             for effect in try state.apply(record) {
                 if case .dispatch(let messageID, let to) = effect {
                     if acknowledgedUnapplied.remove(record.seq) != nil {
@@ -222,31 +228,20 @@ public actor ShardActor {
         snapshotIfDue()
     }
 
-    /// Encodes the state here (a copy of a value, cheap to take) and writes it off the actor.
+    /// eventlog.md §7: a snapshot after 10 minutes of activity (record time, from the log's injected clock).
+    public static let snapshotIntervalMicroseconds: Int64 = 600_000_000
+
+    /// Starts a periodic snapshot every `snapshotEveryEvents` records or 10 minutes of activity:
+    /// written off the actor, then logged as a `snapshot` record (`ShardActor+GC.swift`).
     private func snapshotIfDue() {
-        guard let store = configuration.snapshots, !snapshotInFlight,
-            state.appliedSeq >= snapshotSeq + configuration.snapshotEveryEvents
+        guard configuration.snapshots != nil, !snapshotInFlight, !lastAppliedIsSnapshot, state.appliedSeq > snapshotSeq
+        else { return }
+        if snapshotTime == .zero { snapshotTime = state.lastTimestamp }
+        guard state.appliedSeq >= snapshotSeq + configuration.snapshotEveryEvents
+            || state.lastTimestamp.microseconds - snapshotTime.microseconds >= Self.snapshotIntervalMicroseconds
         else { return }
         snapshotInFlight = true
-        let state = self.state
-        let logger = self.logger
-        Task.detached(priority: .utility) { [self] in
-            let payload = state.snapshotPayload()
-            do {
-                try store.write(
-                    shard: state.shard, seq: state.appliedSeq, epoch: state.epoch, timestamp: state.lastTimestamp,
-                    payload: payload)
-                await snapshotWritten(seq: state.appliedSeq)
-            } catch {
-                logger.error("snapshot failed", metadata: ["log.seq": "\(state.appliedSeq)", "error": "\(error)"])
-                await snapshotWritten(seq: nil)
-            }
-        }
-    }
-
-    func snapshotWritten(seq: UInt64?) {
-        snapshotInFlight = false
-        if let seq { snapshotSeq = max(snapshotSeq, seq) }
+        Task { await periodicSnapshot() }
     }
 
     /// Waits until no snapshot write is in flight (tests, shutdown).

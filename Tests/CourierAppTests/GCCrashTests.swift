@@ -18,6 +18,7 @@ import Testing
         var random = SeededRandom(seed: UInt64(round) * 104_729)
         var unsent: Set<String> = []
         var runs = 0
+        var users: Set<String> = []
         // Two lives, each killed at a random point.
         for life in 0..<2 {
             let process = Process()
@@ -52,12 +53,17 @@ import Testing
                 let parts = line.split(separator: " ")
                 if parts.count == 3, parts[0] == "ack" { unsent.insert(String(parts[1])) }
                 if parts.count == 3, parts[0] == "gc", parts[2] == "complete" { runs += 1 }
+                if parts.count == 3, parts[0] == "user" { users.insert(String(parts[1])) }
             }
         }
         #expect(unsent.count > 50, "only \(unsent.count) sends acknowledged before the kills")
         #expect(runs > 0, "no GC run completed before the kills")
 
-        let (log, shards, gc) = try await GCLoadRunner.open(dataDirectory: directory.path, logger: Logger(label: "test"))
+        let (log, shards, gc, control) = try await GCLoadRunner.openWithControl(
+            dataDirectory: directory.path, logger: Logger(label: "test"))
+        // Users acknowledged before a kill (control snapshots were written every 3 records) are all back.
+        #expect(users.count > 0)
+        for username in users { #expect(await control.user(named: username) != nil, "user \(username) lost") }
         var present: Set<String> = []
         for actor in shards.actors { present.formUnion(await actor.snapshot.messages.keys) }
         #expect(unsent.isSubset(of: present), "\(unsent.subtracting(present).count) unsent messages were lost")

@@ -47,6 +47,8 @@ import Testing
         let snapshotSeq = try connection.execute("SELECT seq FROM snapshots WHERE shard = 0").rows.first?[0].flatMap { UInt64($0) }
         #expect(snapshotSeq != nil && remaining.map { $0 > snapshotSeq! } ?? true)
         #expect(try PostgresEventReader.rebuildShard(connection, shard: 0).messages.isEmpty)
+        // The collected messages' query rows are gone too.
+        #expect(try connection.execute("SELECT count(*) FROM messages").rows[0][0] == "0")
         await node.replicator?.stop()
         await node.log.close()
     }

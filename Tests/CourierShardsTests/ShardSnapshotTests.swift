@@ -45,9 +45,15 @@ import Testing
         }
         let liveState = await live.snapshot
         #expect(store.snapshots(shard: 0).map(\.seq) == [150, 100])
+        // Each periodic snapshot is logged as a `snapshot` record right after the seq it covers.
+        let logged = try log.read(shard: 0, fromSeq: 1, limit: 1_000).compactMap { record -> (UInt64, SnapshotEvent)? in
+            if case .snapshot(let event)? = try Event.decode(record) { return (record.seq, event) } else { return nil }
+        }
+        #expect(logged.map(\.1.coveredSeq) == [50, 100, 150])
+        #expect(logged.allSatisfy { $0.0 == $0.1.coveredSeq + 1 && $0.1.snapshotID == "0/\($0.1.coveredSeq)" })
 
         let fromSnapshot = ShardActor(shard: 0, log: log, epoch: 1, configuration: configuration, logger: logger)
-        #expect(try await fromSnapshot.replay() == 25)
+        #expect(try await fromSnapshot.replay() == 28)
         #expect(await fromSnapshot.snapshot == liveState)
 
         // Damage the newest: replay falls back to the older snapshot and replays more records.
@@ -57,14 +63,43 @@ import Testing
         try bytes.write(to: URL(fileURLWithPath: newest.path))
         #expect(throws: LogError.self) { try store.load(newest) }
         let fallback = ShardActor(shard: 0, log: log, epoch: 1, configuration: configuration, logger: logger)
-        #expect(try await fallback.replay() == 75)
+        #expect(try await fallback.replay() == 78)
         #expect(await fallback.snapshot == liveState)
 
         var plain = configuration
         plain.snapshots = nil
         let full = ShardActor(shard: 0, log: log, epoch: 1, configuration: plain, logger: logger)
-        #expect(try await full.replay() == 175)
+        #expect(try await full.replay() == 178)
         #expect(await full.snapshot == liveState)
         await log.close()
     }
+
+    @Test func tenMinutesOfActivityTakeASnapshotByTheInjectedClock() async throws {
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        let store = SnapshotStore(directory: fixture.directory.path + "/snapshots")
+        var configuration = ShardActor.Configuration()
+        configuration.snapshots = store
+        let log = try fixture.open()
+        let live = ShardActor(shard: 0, log: log, epoch: 1, configuration: configuration, logger: Logger(label: "test"))
+        for index in 0..<5 {
+            fixture.clock.advance(microseconds: 60_000_000)
+            _ = try await live.send(request(index))
+            await live.waitForSnapshots()
+        }
+        #expect(store.snapshots(shard: 0).isEmpty)
+        fixture.clock.advance(microseconds: 6 * 60_000_000)
+        _ = try await live.send(request(5))
+        await live.waitForSnapshots()
+        #expect(store.snapshots(shard: 0).map(\.seq) == [6])
+        let last = try #require(try log.read(shard: 0, fromSeq: 7, limit: 1).first)
+        guard case .snapshot(let event)? = try Event.decode(last) else { throw SnapshotTestFailure() }
+        #expect(event.coveredSeq == 6)
+        // A `snapshot` record alone never makes another one due.
+        fixture.clock.advance(microseconds: 11 * 60_000_000)
+        #expect(log.lastSeq(shard: 0) == 7)
+        await log.close()
+    }
 }
+
+private struct SnapshotTestFailure: Error {}

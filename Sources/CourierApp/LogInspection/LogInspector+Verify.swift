@@ -84,7 +84,11 @@ extension LogInspector {
         for snapshot in snapshotStore.all() {
             do {
                 let (_, payload) = try snapshotStore.load(snapshot)
-                if snapshot.shard != Record.controlShard { _ = try ShardState(snapshot: payload) }
+                if snapshot.shard == Record.controlShard {
+                    _ = try ControlState(snapshot: payload)
+                } else {
+                    _ = try ShardState(snapshot: payload)
+                }
                 report.snapshots += 1
             } catch {
                 report.add("\(error)", at: "snapshot \(snapshot.path)")

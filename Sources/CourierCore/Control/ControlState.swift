@@ -26,6 +26,8 @@ public struct ControlState: Hashable, Sendable {
     public internal(set) var account = AccountState()
     /// Control records of kinds this build does not know, counted, never fatal (eventlog.md §4).
     public internal(set) var unknownRecords = 0
+    /// The shard count of the last `shard-change assigned` record (the shard map, kept in control snapshots).
+    public internal(set) var shardCount: Int? = nil
     /// Usernames whose `created` / `deleted` is appended but not yet applied, so a concurrent command does not
     /// decide on stale state. Cleared by `apply` or `appendFailed`; not part of the folded state.
     var pendingCreations: Set<String> = []
@@ -43,7 +45,7 @@ public struct ControlState: Hashable, Sendable {
         lhs.appliedSeq == rhs.appliedSeq && lhs.epoch == rhs.epoch && lhs.lastTimestamp == rhs.lastTimestamp
             && lhs.users == rhs.users && lhs.tokens == rhs.tokens && lhs.tokenOrder == rhs.tokenOrder
             && lhs.settings == rhs.settings && lhs.unknownRecords == rhs.unknownRecords
-            && lhs.account == rhs.account
+            && lhs.account == rhs.account && lhs.shardCount == rhs.shardCount
     }
 
     public func hash(into hasher: inout Hasher) {
