@@ -67,8 +67,8 @@ public final class PrivatePostgres: Sendable {
         // Files, not pipes: the server the script starts inherits stray descriptors, and a pipe it
         // holds would never reach EOF for us.
         let outputPath = "/tmp/courier-pg-script-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: outputPath + ".out", contents: nil)
-        FileManager.default.createFile(atPath: outputPath + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: outputPath + ".out")  // temp files: best effort
             try? FileManager.default.removeItem(atPath: outputPath + ".err")
