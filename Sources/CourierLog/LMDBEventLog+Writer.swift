@@ -1,4 +1,5 @@
 import CourierCore
+import Dispatch
 import Logging
 
 extension LMDBEventLog {
@@ -132,8 +133,27 @@ extension LMDBEventLog {
         if let environment = writer.active, environment.info().usedBytes >= configuration.segmentSizeBytes {
             sealActiveSegment()
         } else if queue.withLock({ $0.items.isEmpty }) {
-            // Nothing queued to piggyback on: sync the meta page now rather than keep anyone waiting.
-            syncAndAcknowledge()
+            // Nothing queued to piggyback on. Appenders just acknowledged usually append again at once:
+            // give them a moment, so the next commit's sync covers this meta page; otherwise sync it now
+            // rather than keep anyone waiting.
+            if durable == nil || !waitForWork(upTo: .microseconds(150)) { syncAndAcknowledge() }
+        }
+    }
+
+    /// Sleeps until an append arrives or `timeout` passes; returns whether work is queued.
+    func waitForWork(upTo timeout: DispatchTimeInterval) -> Bool {
+        let sleeping = queue.withLock { queue -> Bool in
+            guard queue.items.isEmpty else { return false }
+            queue.writerSleeping = true
+            return true
+        }
+        guard sleeping else { return true }
+        _ = wake.wait(timeout: .now() + timeout)
+        // A signal that lands after the timeout leaves the semaphore raised: the writer loop then wakes
+        // once for nothing, which it handles.
+        return queue.withLock { queue in
+            queue.writerSleeping = false
+            return !queue.items.isEmpty
         }
     }
 
