@@ -83,6 +83,7 @@ public struct Node: Sendable {
         shardConfiguration.queueLimit = configuration.shardQueueLimit
         shardConfiguration.snapshots = SnapshotStore(directory: dataDirectory.snapshotsPath)
         shardConfiguration.snapshotEveryEvents = UInt64(configuration.snapshotEveryEvents)
+        shardConfiguration.fetchMediaLink = Self.mediaLinkFetcher(clock: clock)
         let webhooks = makeWebhookDispatcher(configuration, shardConfiguration: &shardConfiguration, clock: clock, logger: logger)
         var services: [any Service] = [LogService(log: log)]
         var startedReplicator: Replicator? = nil

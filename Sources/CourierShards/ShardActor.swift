@@ -19,6 +19,10 @@ public actor ShardActor {
         public var onOutbox: (@Sendable ([OutboxEntry]) -> Void)? = nil
         /// Hands a read receipt for an inbound message to the network once its `mark-read` is acknowledged.
         public var onReadReceipt: (@Sendable (_ messageID: String, _ to: String) -> Void)? = nil
+        /// Fetches a send's `link` media before it goes to the network; returns nil when it could be
+        /// fetched, else the failure's time (the send then gets a `failed` status, 400 "Media download
+        /// error", webhooks.md §3). nil: links are handed over unfetched.
+        public var fetchMediaLink: (@Sendable (_ link: String, _ kind: String) async -> Timestamp?)? = nil
 
         public init() {}
     }
@@ -34,7 +38,7 @@ public actor ShardActor {
     var reorder: [UInt64: Record] = [:]
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
-    private var heldDispatches: [UInt64: (messageID: String, to: String)] = [:]
+    private var heldDispatches: [UInt64: (messageID: String, to: String, link: String?)] = [:]
     /// Acknowledged seqs not yet applied (a lower seq's appender had not resumed): their dispatch goes
     /// out as soon as they are applied.
     private var acknowledgedUnapplied: Set<UInt64> = []
@@ -202,22 +206,48 @@ public actor ShardActor {
         }
         // Applied (by this task or, reentrantly, another) and acknowledged: now it may go out.
         if let dispatch = heldDispatches.removeValue(forKey: position.seq) {
-            onDispatch(dispatch.messageID, dispatch.to)
+            performDispatch(dispatch.messageID, to: dispatch.to, link: dispatch.link)
         } else if state.appliedSeq < position.seq {
             acknowledgedUnapplied.insert(position.seq)
         }
         releaseOutbox(upTo: position.seq)
     }
 
+    /// Hands an acknowledged send to the network; a `link` is fetched first, and a failed fetch logs a
+    /// `failed` status instead (the message is not handed over).
+    private func performDispatch(_ messageID: String, to: String, link: String?) {
+        guard let link, let fetch = configuration.fetchMediaLink,
+            let type = state.messages[messageID]?.type
+        else {
+            onDispatch(messageID, to)
+            return
+        }
+        let onDispatch = self.onDispatch
+        Task { [self] in
+            guard let failedAt = await fetch(link, type) else {
+                onDispatch(messageID, to)
+                return
+            }
+            let errors: JSONValue = [["code": 400, "title": .string(APIProblem.title(of: 400))]]
+            do {
+                try await recordStatus(
+                    StatusEvent(messageID: messageID, waID: to, status: .failed, networkTimestamp: failedAt, errors: errors.serialized()))
+            } catch {
+                // Not logged: the send stays owed to the network and is tried again after a restart.
+                logger.warning("media download failure not logged", metadata: ["message.id": "\(messageID)", "error": "\(error)"])
+            }
+        }
+    }
+
     func applyReadyRecords() throws {
         while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
             lastAppliedIsSnapshot = record.kindCode == EventKind.snapshot.rawValue
             for effect in try state.apply(record) {
-                if case .dispatch(let messageID, let to) = effect {
+                if case .dispatch(let messageID, let to, let link) = effect {
                     if acknowledgedUnapplied.remove(record.seq) != nil {
-                        onDispatch(messageID, to)
+                        performDispatch(messageID, to: to, link: link)
                     } else {
-                        heldDispatches[record.seq] = (messageID, to)
+                        heldDispatches[record.seq] = (messageID, to, link)
                     }
                 }
                 if case .outbox(let entry) = effect { heldOutbox.append(entry) }

@@ -60,4 +60,36 @@ import Testing
         #expect(bad.status == 400)
         try await node.stop()
     }
+
+    @Test func aMediaLinkIsFetchedBeforeTheSendAndAFailedFetchFailsIt() async throws {
+        let receiver = WebhookReceiver()
+        let receiverGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
+        let receiverTask = Task { try await receiverGroup.run() }
+        defer { receiverTask.cancel() }
+        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let directory = try TemporaryDirectory("courier-media-link")
+        defer { directory.remove() }
+        let node = try await RunningNode.start(directory)
+        let suite = WebhookEndToEndTests()
+        let token = try await suite.login(node)
+        let base = "http://127.0.0.1:\(receiver.port.withLock { $0 })"
+        #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"webhooks":{"url":"\#(base)/hook"}}"#, token: token).status == 200)
+        let good = try await node.call(
+            .POST, "/v1/messages", #"{"to":"16315551000","type":"image","image":{"link":"\#(base)/media/ok.jpg"}}"#, token: token)
+        let bad = try await node.call(
+            .POST, "/v1/messages", #"{"to":"16315552000","type":"image","image":{"link":"\#(base)/media/missing.jpg"}}"#, token: token)
+        let goodID = try #require(good.json["messages"]?.arrayValue?.first?["id"]?.stringValue)
+        let badID = try #require(bad.json["messages"]?.arrayValue?.first?["id"]?.stringValue)
+        try await suite.waitUntil("both outcomes") {
+            receiver.statuses()[goodID] == ["sent", "delivered", "read"] && receiver.statuses()[badID] == ["failed"]
+        }
+        let failed = receiver.callbacks.withLock { $0 }.flatMap { $0.body["statuses"]?.arrayValue ?? [] }.first { $0["id"]?.stringValue == badID }
+        #expect(failed?["errors"] == [["code": 400, "title": "Media download error"]])
+        // The network never received the message whose media could not be fetched.
+        #expect(node.node.gateway.received(to: "16315552000").isEmpty)
+        #expect(node.node.gateway.received(to: "16315551000").count == 1)
+        try await node.stop()
+    }
 }
+

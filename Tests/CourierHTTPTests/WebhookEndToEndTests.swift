@@ -31,6 +31,10 @@ final class WebhookReceiver: Sendable {
 
     func application(server: HTTPServerBuilder = .http1()) -> some ApplicationProtocol {
         let router = Router()
+        // Media for sends by `link`: Courier fetches it before handing the message to the network.
+        router.get("/media/ok.jpg") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "jpeg")))
+        }
         router.post("/hook") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let body = (try? JSONParser.parse(Array(buffer.readableBytesView))) ?? .null  // checked by the test
@@ -137,7 +141,7 @@ enum HTTPMethodName: String { case GET, POST, PUT, PATCH }
     static let messages: [(type: String, body: String)] = [
         ("text", #""text":{"body":"hello"}"#),
         ("template", #""template":{"namespace":"ns","name":"hello_world","language":{"policy":"deterministic","code":"en"}}"#),
-        ("image", #""image":{"link":"https://example.com/a.jpg","caption":"a"}"#),
+        ("image", #""image":{"link":"MEDIA_BASE/media/ok.jpg","caption":"a"}"#),
         ("location", #""location":{"latitude":37.48,"longitude":-122.14,"name":"HQ"}"#),
         ("contacts", #""contacts":[{"name":{"formatted_name":"Ana Silva"},"phones":[{"phone":"+1 631 555 1000"}]}]"#),
         ("interactive", #""interactive":{"type":"button","body":{"text":"Pick"},"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"A"}}]}}"#),
@@ -189,8 +193,10 @@ enum HTTPMethodName: String { case GET, POST, PUT, PATCH }
 
         // Outbound messages of every kind: sent, delivered, read arrive in that order per message.
         var ids: [String] = []
+        let mediaBase = "http://127.0.0.1:\(receiver.port.withLock { $0 })"
         for message in Self.messages {
-            let sent = try await node.call(.POST, "/v1/messages", #"{"to":"447700900123","type":"\#(message.type)",\#(message.body)}"#, token: token)
+            let body = message.body.replacingOccurrences(of: "MEDIA_BASE", with: mediaBase)
+            let sent = try await node.call(.POST, "/v1/messages", #"{"to":"447700900123","type":"\#(message.type)",\#(body)}"#, token: token)
             #expect(sent.status == 201, "\(message.type): \(sent.json)")
             ids.append(sent.json["messages"]?.arrayValue?.first?["id"]?.stringValue ?? "")
         }

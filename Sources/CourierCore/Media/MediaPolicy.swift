@@ -66,6 +66,12 @@ public enum MediaPolicy {
         return true
     }
 
+    /// The `link` of a media message's content (image, audio, video, document, sticker), nil otherwise.
+    public static func link(in content: [UInt8], type: String) -> String? {
+        guard Kind(rawValue: type) != nil, let parsed = try? JSONParser.parse(content) else { return nil }
+        return parsed["link"]?.stringValue
+    }
+
     /// The media ids a validated send's content refers to (`id` of image/audio/video/document/sticker
     /// objects, wherever they sit: the message itself, template parameters, interactive headers).
     public static func referencedIDs(in content: JSONValue, type: String) -> [String] {

@@ -13,6 +13,7 @@ public struct APIProblem: Hashable, Sendable, CustomStringConvertible {
     /// Titles of api.md §15, the only ones Courier sends.
     public static func title(of code: Int) -> String {
         switch code {
+        case 400: "Media download error"
         case 1000: "Generic error"
         case 1001: "Message too long"
         case 1002: "Invalid recipient type"
