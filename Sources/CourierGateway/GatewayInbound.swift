@@ -68,6 +68,17 @@ public final class GatewayInbound: Sendable {
         return id
     }
 
+    /// A system message about a user (webhooks.md §4: `user_changed_number`, `customer_identity_changed`),
+    /// logged like an inbound message of type `system`; returns its id.
+    public func injectSystem(from waID: String, system: JSONValue) async throws -> String {
+        let (random, handler) = state.withLock { state in ((state.random.next(), state.random.next()), state.handler) }
+        let id = MessageID.inbound(from: waID, random: random)
+        let receipt = ReceiptEvent(messageID: id, from: waID, type: "system", content: system.serialized(), networkTimestamp: clock())
+        guard let handler else { throw GatewayUnavailable() }
+        try await handler(receipt)
+        return id
+    }
+
     /// Takes a read receipt for an inbound message (sent by the business after `mark-read`).
     public func receiveReadReceipt(messageID: String, to: String) {
         state.withLock { state in

@@ -93,3 +93,46 @@ import Testing
     }
 }
 
+
+/// System messages (webhooks.md §4) from the simulated network, posted per their settings.
+@Suite(.serialized) struct SystemMessageTests {
+    @Test func numberAndIdentityChangesArePostedAsSystemMessagesPerTheirToggles() async throws {
+        let receiver = WebhookReceiver()
+        let receiverGroup = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
+        let receiverTask = Task { try await receiverGroup.run() }
+        defer { receiverTask.cancel() }
+        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let directory = try TemporaryDirectory("courier-system-messages")
+        defer { directory.remove() }
+        let node = try await RunningNode.start(directory)
+        let suite = WebhookEndToEndTests()
+        let token = try await suite.login(node)
+        let url = "http://127.0.0.1:\(receiver.port.withLock { $0 })/hook"
+        #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"webhooks":{"url":"\#(url)"}}"#, token: token).status == 200)
+        #expect(try await node.call(.POST, "/gateway/users/16315551000/change-number", #"{"new_wa_id":"16315559999"}"#).status == 200)
+        #expect(try await node.call(.POST, "/gateway/users/16315551000/identity-change").status == 200)
+        try await suite.waitUntil("two system messages") { receiver.inboundMessages().count == 2 }
+        let posted = receiver.inboundMessages()
+        let changed = try #require(posted.compactMap { $0["messages"]?.arrayValue?.first }.first { $0["system"]?["type"] == "user_changed_number" })
+        #expect(changed["type"] == "system" && changed["from"] == "16315551000")
+        #expect(changed["system"]?["new_wa_id"] == "16315559999")
+        #expect(changed["system"]?["body"] == "User 16315551000 changed to 16315559999")
+        let identity = try #require(posted.compactMap { $0["messages"]?.arrayValue?.first }.first { $0["system"]?["type"] == "customer_identity_changed" })
+        #expect(identity["system"]?["customer"] == "16315551000" && identity["system"]?["identity"]?.stringValue?.isEmpty == false)
+        #expect(posted.allSatisfy { $0["contacts"] == nil })  // no contacts with system messages
+
+        // Toggled off: logged, covered without a request.
+        let off = #"{"notify_user_change_number":false,"show_security_notifications":false}"#
+        #expect(try await node.call(.PATCH, "/v1/settings/application", off, token: token).status == 200)
+        try await Task.sleep(for: .milliseconds(1_200))  // settings reach the dispatcher within a second
+        #expect(try await node.call(.POST, "/gateway/users/16315551000/change-number", #"{"new_wa_id":"16315558888"}"#).status == 200)
+        #expect(try await node.call(.POST, "/gateway/users/16315551000/identity-change").status == 200)
+        for _ in 0..<500 where !(await node.node.shards.actors[0].pendingOutbox().isEmpty) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await node.node.shards.actors[0].pendingOutbox().isEmpty, "the toggled-off system messages were not covered")
+        #expect(receiver.inboundMessages().count == 2)
+        let bad = try await node.call(.POST, "/gateway/users/16315551000/change-number", #"{"new_wa_id":"x"}"#)
+        #expect(bad.status == 400)
+        try await node.stop()
+    }
+}

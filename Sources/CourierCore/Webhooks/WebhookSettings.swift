@@ -19,6 +19,9 @@ public struct WebhookSettings: Hashable, Sendable {
     public var conversationPricingDisabled = false
     /// `media.auto_download`: inbound media kinds whose callbacks carry `file` (webhooks.md §2).
     public var autoDownload: Set<String> = ["image", "video", "voice", "sticker", "audio", "document"]
+    /// `notify_user_change_number` and `show_security_notifications`: post those system messages.
+    public var notifyUserChangeNumber = true
+    public var showSecurityNotifications = true
     /// PEM CA bundle from `/v1/certificates/webhooks/ca`, trusted for `https` URLs besides the system store.
     public var trustedCAPEM: String? = nil
 
@@ -46,6 +49,8 @@ public struct WebhookSettings: Hashable, Sendable {
         backoffDelayMilliseconds = int(settings["callback_backoff_delay_ms"]) ?? 3000
         maximumBackoffDelayMilliseconds = int(settings["max_callback_backoff_delay_ms"]) ?? 900_000
         conversationPricingDisabled = bool(settings["webhook_payload_conversation_pricingmodel_disabled"]) ?? false
+        notifyUserChangeNumber = bool(settings["notify_user_change_number"]) ?? true
+        showSecurityNotifications = bool(settings["show_security_notifications"]) ?? true
         if let kinds = settings["media"]?["auto_download"]?.arrayValue {
             autoDownload = Set(kinds.compactMap(\.stringValue))
         }
@@ -54,11 +59,18 @@ public struct WebhookSettings: Hashable, Sendable {
     /// Whether an entry is posted: inbound always; `sent`/`delivered`/`read` per toggle; `failed` and
     /// `deleted` always (webhooks.md §3).
     public func posts(_ entry: OutboxEntry) -> Bool {
+        if case .inbound(let receipt) = entry.item, receipt.type == "system" {
+            switch (try? JSONParser.parse(receipt.content))?["type"]?.stringValue {
+            case "user_changed_number"?: return notifyUserChangeNumber
+            case "customer_identity_changed"?: return showSecurityNotifications
+            default: return true
+            }
+        }
         switch entry.status {
-        case .sent?: postSent
-        case .delivered?: postDelivered
-        case .read?: postRead
-        default: true
+        case .sent?: return postSent
+        case .delivered?: return postDelivered
+        case .read?: return postRead
+        default: return true
         }
     }
 

@@ -1900,7 +1900,7 @@ extension OpenAPIDocument {
           "Simulated gateway"
         ],
         "summary": "A user's identity changes",
-        "description": "The user reinstalled: a new identity hash from now on. Unknown `wa_id` → 404/1006.",
+        "description": "The user reinstalled: a new identity hash from now on. Unknown `wa_id` → 404/1006. Also injects a `customer_identity_changed` system message (posted when `show_security_notifications` is on).",
         "security": [],
         "parameters": [
           {
@@ -3338,6 +3338,73 @@ extension OpenAPIDocument {
           },
           "503": {
             "$ref": "#/components/responses/ServiceUnavailable"
+          }
+        }
+      }
+    },
+    "/gateway/users/{wa_id}/change-number": {
+      "post": {
+        "operationId": "gatewayChangeNumber",
+        "tags": [
+          "Simulated gateway"
+        ],
+        "summary": "Simulated network: a user changed their number",
+        "description": "Injects a `user_changed_number` system message from the user (posted when `notify_user_change_number` is on). Body `{\"new_wa_id\"}`.",
+        "security": [],
+        "parameters": [
+          {
+            "name": "wa_id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The new identity.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Server": {
+                "$ref": "#/components/headers/Server"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "identity": {
+                      "$ref": "#/components/schemas/Identity"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "new_wa_id"
+                ],
+                "properties": {
+                  "new_wa_id": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
           }
         }
       }

@@ -17,6 +17,7 @@ struct GatewayRoutes {
         APIRoute(method: .post, path: "/gateway/offline"),
         APIRoute(method: .post, path: "/gateway/online"),
         APIRoute(method: .post, path: "/gateway/users/{wa_id}/identity-change"),
+        APIRoute(method: .post, path: "/gateway/users/{wa_id}/change-number"),
         APIRoute(method: .post, path: "/gateway/users/{wa_id}/delete/{id}"),
     ]
 
@@ -102,7 +103,27 @@ struct GatewayRoutes {
         router.post("/gateway/users/:wa_id/identity-change") { _, context -> Response in
             let waID = try user(context)
             guard let identity = gateway.registry.changeIdentity(of: waID) else { throw ContactIdentityRoutes.unknown }
-            return APIResponse.jsonValue(.ok, ["identity": ContactIdentityRoutes.json(identity)])
+            // The business hears of it as a system message (webhooks.md §4).
+            let system: JSONValue = [
+                "type": "customer_identity_changed", "body": .string("User \(waID)'s security code changed"),
+                "customer": .string(waID), "identity": .string(identity.hash),
+            ]
+            var answer: JSONObject = ["identity": ContactIdentityRoutes.json(identity)]
+            if let id = try await injectSystem(from: waID, system: system) { answer["id"] = .string(id) }
+            return APIResponse.jsonValue(.ok, .object(answer))
+        }
+        router.post("/gateway/users/:wa_id/change-number") { request, context -> Response in
+            let waID = try user(context)
+            var request = request
+            let body = try await request.jsonBody(limit: bodyLimit, optional: false)
+            guard let text = body["new_wa_id"]?.stringValue, let newWaID = WaID.normalize(text) else {
+                throw APIError(1009, "new_wa_id must be a phone number or wa_id")
+            }
+            let system: JSONValue = [
+                "type": "user_changed_number", "body": .string("User \(waID) changed to \(newWaID)"), "new_wa_id": .string(newWaID),
+            ]
+            let id = try await injectSystem(from: waID, system: system)
+            return APIResponse.jsonValue(.ok, id.map { ["id": .string($0)] } ?? [:])
         }
         router.post("/gateway/users/:wa_id/delete/:id") { _, context -> Response in
             let waID = try user(context)
@@ -110,6 +131,16 @@ struct GatewayRoutes {
                 throw APIError(1006, "the network delivered no message with that id to \(waID)")
             }
             return APIResponse.jsonValue(.ok, ["id": .string(id), "status": "deleted"])
+        }
+    }
+
+    /// Logs a system message through the node; nil when no node is attached (a standalone gateway): the
+    /// change happened on the network, and there is nobody to tell.
+    private func injectSystem(from waID: String, system: JSONValue) async throws -> String? {
+        do {
+            return try await gateway.inbound.injectSystem(from: waID, system: system)
+        } catch is GatewayUnavailable {
+            return nil
         }
     }
 
