@@ -95,3 +95,30 @@ public struct SnapshotStore: Sendable {
         return (header, Array(bytes[Self.headerBytes..<(Self.headerBytes + length)]))
     }
 }
+
+extension SnapshotStore {
+    /// Encodes and writes a stream's snapshot on a dispatch queue (encoding and file work stay off the
+    /// cooperative pool) and returns the `snapshot` record describing it. `name` is the stream's name in
+    /// the snapshot id (`0`…`31`, `control`).
+    public func writeInBackground(
+        stream: UInt16, name: String, seq: UInt64, epoch: UInt64, timestamp: Timestamp, formatVersion: UInt8,
+        encode: @escaping @Sendable () -> [UInt8]
+    ) async throws -> SnapshotEvent {
+        let result: Result<SnapshotEvent, any Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                let payload = encode()
+                do {
+                    let written = try write(shard: stream, seq: seq, epoch: epoch, timestamp: timestamp, payload: payload)
+                    continuation.resume(
+                        returning: .success(
+                            SnapshotEvent(
+                                snapshotID: "\(name)/\(seq)", coveredSeq: seq, formatVersion: formatVersion,
+                                bytes: UInt64(written.bytes), checksum: CRC32C.checksum(payload))))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+}

@@ -1,6 +1,5 @@
 import CourierCore
 import CourierLog
-import Dispatch
 
 /// Control-stream snapshots (eventlog.md §7): the folded `ControlState` written to the snapshot store under
 /// the stream `control`, every `snapshotEveryEvents` records or `snapshotEveryInterval` of activity and at
@@ -78,23 +77,14 @@ extension ControlActor {
     /// pool), then appends the `snapshot` record. The caller set `snapshotInFlight`.
     private func writeSnapshot(store: SnapshotStore) async throws -> SnapshotEvent {
         let state = self.state
-        let result: Result<SnapshotEvent, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                let payload = state.snapshotPayload()
-                do {
-                    let written = try store.write(
-                        shard: Record.controlShard, seq: state.appliedSeq, epoch: state.epoch, timestamp: state.lastTimestamp,
-                        payload: payload)
-                    continuation.resume(
-                        returning: .success(
-                            SnapshotEvent(
-                                snapshotID: "control/\(state.appliedSeq)", coveredSeq: state.appliedSeq,
-                                formatVersion: ControlState.snapshotFormatVersion, bytes: UInt64(written.bytes),
-                                checksum: CRC32C.checksum(payload))))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        let result: Result<SnapshotEvent, any Error>
+        do {
+            result = .success(
+                try await store.writeInBackground(
+                    stream: Record.controlShard, name: "control", seq: state.appliedSeq, epoch: state.epoch,
+                    timestamp: state.lastTimestamp, formatVersion: ControlState.snapshotFormatVersion, encode: { state.snapshotPayload() }))
+        } catch {
+            result = .failure(error)
         }
         switch result {
         case .success(let event):

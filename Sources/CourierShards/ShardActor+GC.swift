@@ -1,6 +1,5 @@
 import CourierCore
 import CourierLog
-import Dispatch
 import Logging
 
 extension ShardActor {
@@ -96,23 +95,14 @@ extension ShardActor {
     /// Encodes a copy of the state and writes it on a dispatch queue; the caller holds `snapshotInFlight`.
     private func writeSnapshot(store: SnapshotStore) async throws -> SnapshotEvent {
         let state = self.state
-        let result: Result<SnapshotEvent, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                let payload = state.snapshotPayload()
-                do {
-                    let written = try store.write(
-                        shard: state.shard, seq: state.appliedSeq, epoch: state.epoch, timestamp: state.lastTimestamp,
-                        payload: payload)
-                    continuation.resume(
-                        returning: .success(
-                            SnapshotEvent(
-                                snapshotID: "\(state.shard)/\(state.appliedSeq)", coveredSeq: state.appliedSeq,
-                                formatVersion: ShardState.snapshotFormatVersion, bytes: UInt64(written.bytes),
-                                checksum: CRC32C.checksum(payload))))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        let result: Result<SnapshotEvent, any Error>
+        do {
+            result = .success(
+                try await store.writeInBackground(
+                    stream: state.shard, name: String(state.shard), seq: state.appliedSeq, epoch: state.epoch,
+                    timestamp: state.lastTimestamp, formatVersion: ShardState.snapshotFormatVersion, encode: { state.snapshotPayload() }))
+        } catch {
+            result = .failure(error)
         }
         switch result {
         case .success(let event):
