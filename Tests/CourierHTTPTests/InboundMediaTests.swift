@@ -13,11 +13,8 @@ import Testing
 @Suite(.serialized) struct InboundMediaTests {
     @Test func inboundMediaIsStoredAndNamedInTheCallback() async throws {
         let receiver = WebhookReceiver()
-        let receiverGroup = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
-        let receiverTask = Task { try await receiverGroup.run() }
+        let receiverTask = try await receiver.start()
         defer { receiverTask.cancel() }
-        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let directory = try TemporaryDirectory("courier-inbound-media")
         defer { directory.remove() }
         let node = try await RunningNode.start(directory)
@@ -63,11 +60,8 @@ import Testing
 
     @Test func aMediaLinkIsFetchedBeforeTheSendAndAFailedFetchFailsIt() async throws {
         let receiver = WebhookReceiver()
-        let receiverGroup = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
-        let receiverTask = Task { try await receiverGroup.run() }
+        let receiverTask = try await receiver.start()
         defer { receiverTask.cancel() }
-        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let directory = try TemporaryDirectory("courier-media-link")
         defer { directory.remove() }
         let node = try await RunningNode.start(directory)
@@ -98,11 +92,8 @@ import Testing
 @Suite(.serialized) struct SystemMessageTests {
     @Test func numberAndIdentityChangesArePostedAsSystemMessagesPerTheirToggles() async throws {
         let receiver = WebhookReceiver()
-        let receiverGroup = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
-        let receiverTask = Task { try await receiverGroup.run() }
+        let receiverTask = try await receiver.start()
         defer { receiverTask.cancel() }
-        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let directory = try TemporaryDirectory("courier-system-messages")
         defer { directory.remove() }
         let node = try await RunningNode.start(directory)

@@ -10,11 +10,8 @@ import Testing
 @Suite(.serialized) struct ServiceResultCallbackTests {
     @Test func gcRunsPostTheirResultsToTheWebhook() async throws {
         let receiver = WebhookReceiver()
-        let receiverGroup = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
-        let receiverTask = Task { try await receiverGroup.run() }
+        let receiverTask = try await receiver.start()
         defer { receiverTask.cancel() }
-        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let directory = try TemporaryDirectory("courier-service-results")
         defer { directory.remove() }
         let node = try await RunningNode.start(directory)

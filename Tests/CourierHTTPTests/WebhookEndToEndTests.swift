@@ -54,6 +54,15 @@ final class WebhookReceiver: Sendable {
             logger: Logger(label: "test.receiver"))
     }
 
+    /// Runs the receiver on a free loopback port until the returned task is cancelled; returns once it listens.
+    func start(server: HTTPServerBuilder = .http1()) async throws -> Task<Void, any Error> {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [application(server: server)], logger: Logger(label: "test.receiver")))
+        let task = Task { try await group.run() }
+        for _ in 0..<500 where port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        return task
+    }
+
     /// Status values posted successfully per message id, in arrival order.
     func statuses() -> [String: [String]] {
         var result: [String: [String]] = [:]

@@ -54,11 +54,8 @@ import Testing
 
     @Test func toggledOffStatusesAreCoveredWithoutARequest() async throws {
         let receiver = WebhookReceiver()
-        let receiverGroup = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [receiver.application()], logger: Logger(label: "test.receiver")))
-        let receiverTask = Task { try await receiverGroup.run() }
+        let receiverTask = try await receiver.start()
         defer { receiverTask.cancel() }
-        try await waitUntil("the receiver to listen") { receiver.port.withLock { $0 } != 0 }
         let directory = try TemporaryDirectory("courier-webhooks")
         defer { directory.remove() }
         let node = try await RunningNode.start(directory)
@@ -83,6 +80,6 @@ import Testing
         #expect(deliveries.filter { $0.attempts == 0 && $0.httpStatus == 0 }.map(\.positions.count).reduce(0, +) == 2)
         #expect(deliveries.contains { $0.attempts == 1 && $0.httpStatus == 204 })
         try await node.stop()
-        await receiverGroup.triggerGracefulShutdown()
+        receiverTask.cancel()
     }
 }

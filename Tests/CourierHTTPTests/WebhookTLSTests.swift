@@ -21,11 +21,8 @@ import Testing
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(authority.server.certificatePEM.utf8)).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(authority.server.privateKeyPEM.utf8), format: .pem)))
         let server = try HTTPServerBuilder.tls(.http1(), tlsConfiguration: tls)
-        let receiverGroup = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: [receiver.application(server: server)], logger: Logger(label: "test.receiver")))
-        let receiverTask = Task { try await receiverGroup.run() }
+        let receiverTask = try await receiver.start(server: server)
         defer { receiverTask.cancel() }
-        for _ in 0..<500 where receiver.port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         let directory = try TemporaryDirectory("courier-webhook-tls")
         defer { directory.remove() }
         let node = try await RunningNode.start(directory)
