@@ -28,7 +28,7 @@ extension ShardActor {
     /// When the oldest pending callback's event was logged, nil when none is owed (the per-shard age in
     /// `/v1/stats/app/internal`, webhooks.md §5).
     public func oldestPendingOutbox() -> Timestamp? {
-        state.webhooks.outbox.keys.min().flatMap { state.webhooks.outbox[$0]?.createdAt }
+        state.webhooks.outbox.first?.createdAt
     }
 
     func appendedReply(_ command: ShardCommand) -> ShardReply {

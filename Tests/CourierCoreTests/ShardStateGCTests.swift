@@ -121,7 +121,7 @@ import Testing
         history.append(.gc(history.state.gcEnd(snapshotSeq: 99)!))
         #expect(history.state.gcRun == nil)
         #expect(history.state.lastGC?.messagesDeleted == 24 && history.state.lastGC?.snapshotSeq == 99)
-        #expect(history.state.creationOrder == ["m3", "m26"])
+        #expect(Array(history.state.creationOrder) == ["m3", "m26"])
     }
 
     /// Seeded random histories without traffic inside a pass: each pass collects exactly the

@@ -64,8 +64,6 @@ extension ShardState {
         lastTimestamp = Timestamp(microseconds: try reader.readInt64())
         unknownRecords = try reader.readInt()
         let count = try reader.readInt()
-        messages.reserveCapacity(count)
-        creationOrder.reserveCapacity(count)
         for _ in 0..<count {
             let id = try reader.readString()
             let to = try reader.readString()

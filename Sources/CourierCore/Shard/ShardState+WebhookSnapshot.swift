@@ -12,7 +12,7 @@ extension ShardState {
             writer.write(message.read)
         }
         writer.write(UInt64(webhooks.outbox.count))
-        for entry in webhooks.pendingEntries {
+        for entry in webhooks.outbox {
             writer.write(entry.seq)
             writer.write(entry.waID)
             writer.write(entry.createdAt.microseconds)

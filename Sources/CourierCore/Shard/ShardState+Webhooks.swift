@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// An inbound message as a shard knows it: who sent it, what kind, whether the business read it.
 /// Bounded: the content lives in the `receipt` event and, while a callback is owed, its outbox entry.
 public struct InboundMessage: Hashable, Sendable {
@@ -81,13 +83,13 @@ public struct OutboxEntry: Hashable, Sendable {
 /// comes due and covers a toggled-off entry with a `webhook-delivered` of zero attempts. Replay is then
 /// a function of this shard's stream alone.
 public struct ShardWebhookState: Hashable, Sendable {
-    public internal(set) var inbound: [String: InboundMessage] = [:]
-    public internal(set) var outbox: [UInt64: OutboxEntry] = [:]
+    public internal(set) var inbound: TreeDictionary<String, InboundMessage> = [:]
+    public internal(set) var outbox = OutboxQueue()
 
     public init() {}
 
     /// Pending entries in seq order.
-    public var pendingEntries: [OutboxEntry] { outbox.keys.sorted().map { outbox[$0]! } }
+    public var pendingEntries: [OutboxEntry] { Array(outbox) }
 }
 
 /// How `PUT /v1/messages/{id}` ends (api.md §6.4).

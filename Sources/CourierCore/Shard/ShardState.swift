@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// What a shard actor asks its state machine to decide.
 public enum ShardCommand: Hashable, Sendable {
     case send(SendRequest)
@@ -67,15 +69,17 @@ public struct ShardState: Hashable, Sendable {
     public internal(set) var appliedSeq: UInt64 = 0
     public internal(set) var epoch: UInt64 = 0
     public internal(set) var lastTimestamp = Timestamp.zero
-    public internal(set) var messages: [String: OutboundMessage] = [:]
+    /// Persistent (structurally shared) maps: a snapshot encoding a copy off the actor never makes the
+    /// next send pay for copying every message.
+    public internal(set) var messages: TreeDictionary<String, OutboundMessage> = [:]
     /// `to ‖ 0 ‖ key` → message id, for durable sends.
-    var idempotency: [String: String] = [:]
+    var idempotency: TreeDictionary<String, String> = [:]
     /// Same, for sends appended but not yet applied; cleared by `apply` or `appendFailed`.
     private var pendingIdempotency: [String: (messageID: String, digest: UInt64)] = [:]
     /// Records whose kind this build does not know, counted, never fatal (eventlog.md §4).
     public internal(set) var unknownRecords = 0
     /// Message ids in creation order, for GC steps; collected ids stay as holes until the run ends.
-    var creationOrder: [String] = []
+    var creationOrder = ChunkedArray<String>()
     /// Sends with no `sent` or `failed` status yet (`db_pending_messages`), kept as records fold.
     public internal(set) var pendingMessages = 0
     /// The GC run in progress on this stream, and the last one that ended (`ShardState+GC.swift`).

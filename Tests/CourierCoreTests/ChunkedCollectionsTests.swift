@@ -1,0 +1,95 @@
+@testable import CourierCore
+import Testing
+
+/// The chunked containers behind shard state, checked against the plain containers they replace on
+/// seeded random operation sequences (a failure names its seed).
+@Suite struct ChunkedCollectionsTests {
+    static func entry(_ seq: UInt64) -> OutboxEntry {
+        OutboxEntry(
+            shard: 0, seq: seq, waID: "1631555\(seq % 97)",
+            item: .status(StatusEvent(messageID: "m\(seq)", waID: "1631555\(seq % 97)", status: .sent, networkTimestamp: .zero)),
+            createdAt: Timestamp(microseconds: Int64(seq)))
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 42, 1_000] as [UInt64])
+    func outboxQueueBehavesLikeASortedDictionary(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var queue = OutboxQueue()
+        var reference: [UInt64: OutboxEntry] = [:]
+        var nextSeq: UInt64 = 1
+        var copies: [(OutboxQueue, [UInt64])] = []
+        for step in 0..<30_000 {
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<55:  // a new event's entry: the next seq, sometimes after a gap
+                nextSeq += UInt64.random(in: 1...3, using: &random)
+                queue[nextSeq] = Self.entry(nextSeq)
+                reference[nextSeq] = Self.entry(nextSeq)
+            case 55..<85:  // a delivery, mostly of old entries
+                guard nextSeq > 1 else { continue }
+                let seq = Bool.random(using: &random)
+                    ? (reference.keys.min() ?? 1) : UInt64.random(in: 1...nextSeq, using: &random)
+                queue[seq] = nil
+                reference[seq] = nil
+            case 85..<95:  // an out-of-order insert (a restored or moved entry), possibly existing
+                let seq = UInt64.random(in: 1...nextSeq, using: &random)
+                queue[seq] = Self.entry(seq)
+                reference[seq] = Self.entry(seq)
+            case 95..<98:
+                let seq = UInt64.random(in: 1...(nextSeq + 2), using: &random)
+                #expect(queue[seq] == reference[seq], "seed \(seed) step \(step): lookup of \(seq)")
+            default:  // a snapshot's copy, which later mutations must not change
+                copies.append((queue, reference.keys.sorted()))
+            }
+            #expect(queue.count == reference.count, "seed \(seed) step \(step)")
+        }
+        #expect(queue.seqs == reference.keys.sorted(), "seed \(seed)")
+        #expect(Array(queue) == reference.keys.sorted().map { reference[$0]! }, "seed \(seed)")
+        #expect(queue.first?.seq == reference.keys.min(), "seed \(seed)")
+        for (copy, seqs) in copies { #expect(copy.seqs == seqs, "seed \(seed): a copy changed") }
+    }
+
+    @Test func outboxQueueEqualityIgnoresHowItWasBuilt() {
+        var appended = OutboxQueue()
+        for seq in 1...10_000 as ClosedRange<UInt64> { appended[seq] = Self.entry(seq) }
+        for seq in stride(from: UInt64(1), through: 10_000, by: 2) { appended[seq] = nil }
+        var direct = OutboxQueue()
+        for seq in stride(from: UInt64(10_000), through: 2, by: -2) { direct[seq] = Self.entry(seq) }
+        #expect(appended == direct)
+        #expect(appended.count == 5_000)
+        direct[4] = nil
+        #expect(appended != direct)
+        #expect(OutboxQueue().first == nil && OutboxQueue().isEmpty)
+    }
+
+    @Test(arguments: [5, 6, 99] as [UInt64])
+    func chunkedArrayBehavesLikeAnArray(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var chunked = ChunkedArray<String>()
+        var reference: [String] = []
+        var copies: [(ChunkedArray<String>, [String])] = []
+        for step in 0..<20_000 {
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<70:
+                chunked.append("m\(step)")
+                reference.append("m\(step)")
+            case 70..<90:
+                guard !reference.isEmpty else { continue }
+                let index = Int.random(in: 0..<reference.count, using: &random)
+                chunked[index] = ""
+                reference[index] = ""
+            case 90..<92:
+                chunked.removeAll { $0.isEmpty }
+                reference.removeAll { $0.isEmpty }
+            default:
+                copies.append((chunked, reference))
+            }
+        }
+        #expect(Array(chunked) == reference, "seed \(seed)")
+        #expect(chunked.count == reference.count)
+        #expect(chunked[..<(reference.count / 2)].filter(\.isEmpty).count == reference[..<(reference.count / 2)].filter(\.isEmpty).count)
+        for (copy, elements) in copies { #expect(Array(copy) == elements, "seed \(seed): a copy changed") }
+        var sorted = chunked
+        sorted.sort()
+        #expect(Array(sorted) == reference.sorted())
+    }
+}
