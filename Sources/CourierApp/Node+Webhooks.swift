@@ -27,6 +27,11 @@ extension Node {
     ) async throws {
         gateway.inbound.onMessage { receipt in try await shards.actor(for: receipt.from).recordReceipt(receipt) }
         dispatcher.onRecord { shard, event in try await shards.actors[Int(shard)].recordWebhook(event) }
+        dispatcher.onPending {
+            var entries: [OutboxEntry] = []
+            for actor in shards.actors { entries += await actor.acknowledgedOutbox() }
+            return entries
+        }
         dispatcher.onSettings {
             var settings = WebhookSettings(application: await control.applicationSettings())
             settings.trustedCAPEM = await control.section(SettingsChangeEvent.webhooksCASection)?["pem"]?.stringValue

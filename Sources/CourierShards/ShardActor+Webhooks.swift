@@ -25,6 +25,13 @@ extension ShardActor {
     /// Callbacks still owed, in seq order (after replay they go to the dispatcher).
     public func pendingOutbox() -> [OutboxEntry] { state.webhooks.pendingEntries }
 
+    /// Callbacks still owed whose events are acknowledged (released to the dispatcher), in seq order: what
+    /// the dispatcher reads back when a webhook URL is set after entries waited without one.
+    public func acknowledgedOutbox() -> [OutboxEntry] {
+        let held = heldOutbox.first?.seq ?? .max
+        return Array(state.webhooks.outbox.prefix { $0.seq < held })
+    }
+
     /// When the oldest pending callback's event was logged, nil when none is owed (the per-shard age in
     /// `/v1/stats/app/internal`, webhooks.md §5).
     public func oldestPendingOutbox() -> Timestamp? {

@@ -82,4 +82,36 @@ import Testing
         try await node.stop()
         receiverTask.cancel()
     }
+
+    /// With no URL, released entries wait in the shards' outboxes only (the dispatcher counts them);
+    /// once a URL is set they are read back from there and every one goes out, in order per recipient.
+    @Test func entriesWaitingForAURLGoOutOnceItIsSet() async throws {
+        let receiver = WebhookReceiver()
+        let receiverTask = try await receiver.start()
+        defer { receiverTask.cancel() }
+        let directory = try TemporaryDirectory("courier-webhooks")
+        defer { directory.remove() }
+        let node = try await RunningNode.start(directory)
+        let token = try await WebhookEndToEndTests().login(node)
+        var ids: [String] = []
+        for index in 0..<5 {
+            let sent = try await node.call(.POST, "/v1/messages", #"{"to":"44770090012\#(index)","text":{"body":"hi"}}"#, token: token)
+            ids.append(try #require(sent.json["messages"]?.arrayValue?.first?["id"]?.stringValue))
+        }
+        try await waitUntil("fifteen statuses pending") { await node.node.shards.actors[0].pendingOutbox().count == 15 }
+        try await waitUntil("the dispatcher to count them") { node.node.webhooks?.stats().queueSize == 15 }
+        #expect(receiver.statuses().isEmpty)
+        let hook = "http://127.0.0.1:\(receiver.port.withLock { $0 })/hook"
+        #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"webhooks":{"url":"\#(hook)"}}"#, token: token).status == 200)
+        try await waitUntil("every status posted") { ids.allSatisfy { receiver.statuses()[$0]?.count == 3 } }
+        for id in ids { #expect(receiver.statuses()[id] == ["sent", "delivered", "read"], "\(id)") }
+        try await waitUntil("an empty outbox") { await node.node.shards.actors[0].pendingOutbox().isEmpty }
+        #expect(node.node.webhooks?.stats().queueSize == 0)
+        // A send after the URL is set goes out directly.
+        let later = try await node.call(.POST, "/v1/messages", #"{"to":"447700900199","text":{"body":"hi"}}"#, token: token)
+        let laterID = try #require(later.json["messages"]?.arrayValue?.first?["id"]?.stringValue)
+        try await waitUntil("the later send's statuses") { receiver.statuses()[laterID]?.count == 3 }
+        try await node.stop()
+        receiverTask.cancel()
+    }
 }

@@ -42,6 +42,7 @@ public actor WebhookDispatcher: Service {
     private struct Hooks {
         var settings: (@Sendable () async -> WebhookSettings)?
         var record: (@Sendable (_ shard: UInt16, _ event: Event) async throws -> Void)?
+        var pending: (@Sendable () async -> [OutboxEntry])?
     }
 
     private let configuration: Configuration
@@ -49,6 +50,9 @@ public actor WebhookDispatcher: Service {
     private let logger: Logger
     private let client: HTTPClient
     private var scheduler = WebhookScheduler()
+    /// Entries released while `webhooks.url` was empty: they wait in their shards' outboxes, not here,
+    /// and are read back from there (`pending`) once a URL is set.
+    private var parked = 0
     /// Entries released by shard actors, taken by the next step (shards hand them over synchronously, in order).
     private nonisolated let inbox = Mutex<[OutboxEntry]>([])
     private nonisolated let hooks = Mutex(Hooks())
@@ -80,6 +84,13 @@ public actor WebhookDispatcher: Service {
     /// How `webhook-delivered` events reach their shard's log.
     public nonisolated func onRecord(_ record: @escaping @Sendable (_ shard: UInt16, _ event: Event) async throws -> Void) {
         hooks.withLock { $0.record = record }
+    }
+
+    /// Where the acknowledged entries of every shard's outbox come from, in seq order per shard: with
+    /// it, entries released while no URL is set are not mirrored here (the bulk of the work when an
+    /// integration takes its statuses later) but read back when a URL arrives.
+    public nonisolated func onPending(_ pending: @escaping @Sendable () async -> [OutboxEntry]) {
+        hooks.withLock { $0.pending = pending }
     }
 
     /// Takes owed callbacks whose events are acknowledged; called by shard actors in seq order.
@@ -118,7 +129,21 @@ public actor WebhookDispatcher: Service {
             settingsReadAt = ContinuousClock.now
         }
         let settings = self.settings ?? WebhookSettings()
-        for entry in inbox.withLock({ entries in defer { entries = [] }; return entries }) { scheduler.enqueue(entry) }
+        let incoming = inbox.withLock { entries in defer { entries = [] }; return entries }
+        let pending = hooks.withLock { $0.pending }
+        if settings.url.isEmpty, pending != nil {
+            // Nothing can go out: the entries stay in their shards' outboxes until a URL is set.
+            parked += incoming.count
+            publishStats()
+            return
+        }
+        if parked > 0, let pending {
+            parked = 0
+            // The shards' outboxes hold everything parked and maybe some of `incoming`: the scheduler
+            // ignores entries it already knows.
+            for entry in await pending() { scheduler.enqueue(entry) }
+        }
+        for entry in incoming { scheduler.enqueue(entry) }
         let work = scheduler.due(now: clock(), settings: settings)
         publishStats()
         if !work.skip.isEmpty { coverSkipped(work.skip) }
@@ -202,7 +227,7 @@ public actor WebhookDispatcher: Service {
     }
 
     private func publishStats() {
-        let (queued, inFlight, waiting) = (scheduler.pendingCount, scheduler.inFlightCount, scheduler.waitingCount)
+        let (queued, inFlight, waiting) = (scheduler.pendingCount + parked, scheduler.inFlightCount, scheduler.waitingCount)
         metrics.queueSize.record(queued)
         statistics.withLock {
             $0.queueSize = queued
