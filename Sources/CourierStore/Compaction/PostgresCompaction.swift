@@ -31,7 +31,7 @@ public enum PostgresCompaction {
     /// or the replicator would not add them later. Returns the event rows deleted.
     public static func compact(_ connection: PGConnection, snapshot: Snapshot, nodeKey: String) throws -> Int {
         guard snapshot.payload.count <= maximumSnapshotBytes else {
-            throw StoreError(.query, "snapshot of shard \(snapshot.shard) has \(snapshot.payload.count) bytes, above the \(maximumSnapshotBytes) stored")
+            throw StoreError(.query, "snapshot of stream \(snapshot.shard) has \(snapshot.payload.count) bytes, above the \(maximumSnapshotBytes) stored")
         }
         let shard = String(snapshot.shard)
         let seq = String(snapshot.seq)
@@ -56,17 +56,24 @@ public enum PostgresCompaction {
         return deleted
     }
 
-    /// The stream's newest stored snapshot: seq and state.
+    /// The shard's newest stored snapshot: seq and state.
     public static func newestSnapshot(_ connection: PGConnection, shard: UInt16) throws -> (seq: UInt64, state: ShardState)? {
+        guard let (seq, payload) = try newestSnapshotPayload(connection, stream: shard) else { return nil }
+        return (seq, try ShardState(snapshot: payload))
+    }
+
+    /// The stream's newest stored snapshot, its checksum verified: seq and payload.
+    static func newestSnapshotPayload(_ connection: PGConnection, stream: UInt16) throws -> (seq: UInt64, payload: [UInt8])? {
+        let name = stream == Record.controlShard ? "the control stream" : "shard \(stream)"
         let rows = try connection.execute(
-            "SELECT seq, payload, checksum FROM snapshots WHERE shard = $1 ORDER BY seq DESC LIMIT 1", [String(shard)]
+            "SELECT seq, payload, checksum FROM snapshots WHERE shard = $1 ORDER BY seq DESC LIMIT 1", [String(stream)]
         ).rows
         guard let row = rows.first else { return nil }
         guard let seq = row[0].flatMap({ UInt64($0) }), let payload = row[1].flatMap(PostgresEventReader.decodeByteaHex),
             let checksum = row[2].flatMap({ UInt32($0) })
-        else { throw StoreError(.query, "malformed snapshots row for shard \(shard)") }
-        guard CRC32C.checksum(payload) == checksum else { throw StoreError(.query, "snapshot of shard \(shard) at \(seq) is damaged") }
-        return (seq, try ShardState(snapshot: payload))
+        else { throw StoreError(.query, "malformed snapshots row for \(name)") }
+        guard CRC32C.checksum(payload) == checksum else { throw StoreError(.query, "snapshot of \(name) at \(seq) is damaged") }
+        return (seq, payload)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
