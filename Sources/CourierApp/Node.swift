@@ -78,7 +78,7 @@ public struct Node: Sendable {
             throw AppError(error.message)
         }
         if let database = configuration.database {
-            try await restoreControlSnapshotFromDatabase(
+            try await restoreSnapshotsFromDatabase(
                 database: database, log: log, snapshots: SnapshotStore(directory: dataDirectory.snapshotsPath), logger: logger)
         }
         let shardCount = try await ShardMap.restoreOrAssign(

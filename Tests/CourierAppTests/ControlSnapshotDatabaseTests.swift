@@ -9,10 +9,10 @@ import Logging
 import Testing
 
 /// With PostgreSQL, a GC run stores the control snapshot there and deletes the control rows it covers; a
-/// node whose early control segments left the live log and whose local control snapshots are lost replays
-/// from PostgreSQL's snapshot (eventlog.md §7) and keeps its users, tokens, settings and shard count.
+/// node whose early segments left the live log and whose local snapshots are lost replays each stream from
+/// PostgreSQL's snapshot (eventlog.md §7) and keeps its users, tokens, settings, shard count and messages.
 @Suite struct ControlSnapshotDatabaseTests {
-    @Test func aRestartWithoutLocalControlSnapshotsReplaysFromPostgreSQLsSnapshot() async throws {
+    @Test func aRestartWithoutLocalSnapshotsReplaysFromPostgreSQLsSnapshots() async throws {
         let database = try TestDatabase.create()
         defer { database.drop() }
         let directory = try TemporaryDirectory("courier-control-db-snapshots")
@@ -76,13 +76,22 @@ import Testing
         try await #require(node.replicator).waitReplicated(
             shard: Record.controlShard, seq: node.log.lastSeq(shard: Record.controlShard), timeout: .seconds(30))
         #expect(try PostgresEventReader.rebuildControl(connection) == before)
+        var shardsBefore: [(seq: UInt64, messages: Set<String>)] = []
+        for actor in node.shards.actors {
+            let state = await actor.snapshot
+            shardsBefore.append((state.appliedSeq, Set(state.messages.keys)))
+            try await #require(node.replicator).waitReplicated(shard: actor.shard, seq: state.appliedSeq, timeout: .seconds(30))
+        }
+        // The shards' early segments left the live log too.
+        let shardStreams = node.log.streams().filter { $0.shard != Record.controlShard }
+        #expect(shardStreams.count == 2 && shardStreams.allSatisfy { $0.firstSeq > 1 })
         await node.replicator?.stop()
         await node.log.close()
 
-        // The local control snapshots are lost: without PostgreSQL's, the control stream could not be replayed.
+        // The local snapshots are lost: without PostgreSQL's, no stream could be replayed.
         let store = SnapshotStore(directory: data.snapshotsPath)
-        for file in store.snapshots(shard: Record.controlShard) { try FileManager.default.removeItem(atPath: file.path) }
-        #expect(store.snapshots(shard: Record.controlShard).isEmpty)
+        for file in store.all() { try FileManager.default.removeItem(atPath: file.path) }
+        #expect(store.all().isEmpty)
 
         let restarted = try await Node.build(
             configuration: configuration, logger: logger, clock: clock.function, credentials: .testing(seed: 2))
@@ -93,6 +102,12 @@ import Testing
         #expect(await restarted.control.user(named: "ops2") != nil)
         #expect(await restarted.control.authenticate(token: adminToken)?.username == "admin")
         #expect(await restarted.control.applicationSettings()["webhooks"]?["max_batch_size"] == .integer(10))
+        for (index, actor) in restarted.shards.actors.enumerated() {
+            let state = await actor.snapshot
+            #expect(state.appliedSeq == shardsBefore[index].seq)
+            #expect(Set(state.messages.keys) == shardsBefore[index].messages)
+            #expect(store.snapshots(shard: actor.shard).count == 1)
+        }
         await restarted.replicator?.stop()
         await restarted.log.close()
     }

@@ -64,16 +64,25 @@ public enum PostgresCompaction {
 
     /// The stream's newest stored snapshot, its checksum verified: seq and payload.
     static func newestSnapshotPayload(_ connection: PGConnection, stream: UInt16) throws -> (seq: UInt64, payload: [UInt8])? {
+        try newestStoredSnapshot(connection, stream: stream).map { ($0.seq, $0.payload) }
+    }
+
+    /// The stream's newest stored snapshot as stored (header and payload), its checksum verified; the
+    /// payload is not decoded.
+    public static func newestStoredSnapshot(_ connection: PGConnection, stream: UInt16) throws -> Snapshot? {
         let name = stream == Record.controlShard ? "the control stream" : "shard \(stream)"
         let rows = try connection.execute(
-            "SELECT seq, payload, checksum FROM snapshots WHERE shard = $1 ORDER BY seq DESC LIMIT 1", [String(stream)]
+            "SELECT seq, epoch, time_us, format, payload, checksum FROM snapshots WHERE shard = $1 ORDER BY seq DESC LIMIT 1",
+            [String(stream)]
         ).rows
         guard let row = rows.first else { return nil }
-        guard let seq = row[0].flatMap({ UInt64($0) }), let payload = row[1].flatMap(PostgresEventReader.decodeByteaHex),
-            let checksum = row[2].flatMap({ UInt32($0) })
+        guard let seq = row[0].flatMap({ UInt64($0) }), let epoch = row[1].flatMap({ UInt64($0) }),
+            let time = row[2].flatMap({ Int64($0) }), let format = row[3].flatMap({ UInt8($0) }),
+            let payload = row[4].flatMap(PostgresEventReader.decodeByteaHex), let checksum = row[5].flatMap({ UInt32($0) })
         else { throw StoreError(.query, "malformed snapshots row for \(name)") }
         guard CRC32C.checksum(payload) == checksum else { throw StoreError(.query, "snapshot of \(name) at \(seq) is damaged") }
-        return (seq, payload)
+        return Snapshot(
+            shard: stream, seq: seq, epoch: epoch, timestamp: Timestamp(microseconds: time), formatVersion: format, payload: payload)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
