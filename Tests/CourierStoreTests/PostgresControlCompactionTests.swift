@@ -106,7 +106,7 @@ import Testing
         await log.close()
     }
 
-    @Test func aGapAfterTheStoredControlSnapshotIsRefused() async throws {
+    @Test func aGapAfterTheStoredSnapshotIsRefused() async throws {
         let database = try TestDatabase.create()
         defer { database.drop() }
         try Migrator().upgrade(PGConnection(url: database.url))
@@ -118,13 +118,21 @@ import Testing
             logger: Logger(label: "test"))
         replicator.start()
         try await writeControlHistory(log, clock: fixture.clock, count: 30)
+        for index in 0..<30 {
+            let send = SendEvent(messageID: "m\(index)", to: "16315551000", type: "text", content: Array("{\"body\":\"x\"}".utf8))
+            _ = try await log.append(LogEntry(shard: 0, epoch: 1, kind: .send, payload: send.encoded()))
+        }
         replicator.wake()
         try await replicator.waitReplicated(shard: Record.controlShard, seq: 30, timeout: .seconds(30))
+        try await replicator.waitReplicated(shard: 0, seq: 30, timeout: .seconds(30))
         await replicator.stop()
         let connection = try PGConnection(url: database.url)
+        #expect(try PostgresEventReader.rebuildShard(connection, shard: 0).messages.count == 30)
         // Rows deleted with no snapshot covering them: the rebuild must not skip them.
         try connection.execute("DELETE FROM events WHERE shard = 65535 AND seq <= 10")
+        try connection.execute("DELETE FROM events WHERE shard = 0 AND seq BETWEEN 5 AND 6")
         #expect(throws: StoreError.self) { try PostgresEventReader.rebuildControl(connection) }
+        #expect(throws: StoreError.self) { try PostgresEventReader.rebuildShard(connection, shard: 0) }
         await log.close()
     }
 }

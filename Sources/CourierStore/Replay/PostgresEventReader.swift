@@ -30,7 +30,15 @@ public enum PostgresEventReader {
         }
         while true {
             let records = try records(connection, shard: shard, fromSeq: next, limit: chunk)
-            for record in records { _ = try state.apply(record) }
+            for record in records {
+                // A gap means rows are missing: refused, never skipped (applying it would trap).
+                guard record.seq == state.appliedSeq + 1 else {
+                    throw StoreError(
+                        .query,
+                        "PostgreSQL's shard \(shard) resumes at seq \(record.seq), and no stored snapshot covers seq \(state.appliedSeq + 1)")
+                }
+                _ = try state.apply(record)
+            }
             guard let last = records.last, records.count == chunk else { return state }
             next = last.seq + 1
         }
