@@ -70,10 +70,14 @@ extension Node {
                 return try await worker.perform { connection in
                     guard let file = store.snapshots(shard: pass.shard).first(where: { $0.seq == pass.snapshotSeq }) else { return 0 }
                     let (header, payload) = try store.load(file)
+                    let control = pass.shard == Record.controlShard
                     let snapshot = PostgresCompaction.Snapshot(
                         shard: pass.shard, seq: header.seq, epoch: header.epoch, timestamp: header.timestamp,
-                        formatVersion: ShardState.snapshotFormatVersion, payload: payload)
+                        formatVersion: control ? ControlState.snapshotFormatVersion : ShardState.snapshotFormatVersion,
+                        payload: payload)
                     let events = try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                    // The control stream has no messages projection rows.
+                    if control { return events }
                     // The collected messages' query rows, once the projection passed the snapshot.
                     let live = Set(try ShardState(snapshot: payload).messages.keys)
                     let messages = try PostgresCompaction.deleteCollectedMessages(

@@ -77,6 +77,10 @@ public struct Node: Sendable {
         } catch let error as LogError {
             throw AppError(error.message)
         }
+        if let database = configuration.database {
+            try await restoreSnapshotsFromDatabase(
+                database: database, log: log, snapshots: SnapshotStore(directory: dataDirectory.snapshotsPath), logger: logger)
+        }
         let shardCount = try await ShardMap.restoreOrAssign(
             log: log, nodeKey: nodeKey, snapshots: SnapshotStore(directory: dataDirectory.snapshotsPath))
         var shardConfiguration = ShardActor.Configuration()

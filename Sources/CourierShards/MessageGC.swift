@@ -46,6 +46,7 @@ public actor MessageGC {
     /// Replicated seq per stream when PostgreSQL is configured: segments leave the log only once replicated.
     private let replicatedSeqs: (@Sendable () -> [UInt16: UInt64])?
     /// With PostgreSQL: stores the pass's snapshot and deletes the stream's rows up to it; returns rows deleted.
+    /// Called for each shard's pass, then for the control stream (shard `Record.controlShard`, no messages).
     private let compactDatabase: (@Sendable (ShardActor.GCPassResult, SnapshotStore?) async throws -> Int)?
     private var onComplete: [@Sendable (RunResult) -> Void] = []
     private var current: Task<RunResult, Never>? = nil
@@ -171,7 +172,16 @@ public actor MessageGC {
         }
         if failure == nil, let control {
             do {
-                try await control.writeSnapshotNow()
+                if let snapshot = try await control.writeSnapshotNow(), let compactDatabase {
+                    // The control stream's rows up to its snapshot go the same way as a shard's (eventlog.md §7).
+                    let pass = ShardActor.GCPassResult(
+                        shard: Record.controlShard, runID: runID, messagesDeleted: 0, snapshotSeq: snapshot.coveredSeq)
+                    do {
+                        rowsDeleted += try await compactDatabase(pass, control.snapshotStore)
+                    } catch {
+                        failure = "PostgreSQL compaction of the control stream: \(error)"
+                    }
+                }
             } catch {
                 failure = "control snapshot: \(error)"
             }

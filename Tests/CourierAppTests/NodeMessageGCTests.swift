@@ -36,6 +36,9 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(await actor.snapshot.messages.values.allSatisfy { $0.status == .read })
+        // Control records before the run: its control snapshot covers them.
+        #expect(try await node.control.createUser(username: "ops1", password: "Op3rator!1") == .done)
+        #expect(try await node.control.patchApplicationSettings(["webhooks": ["max_batch_size": "10"]]) == .done)
         await node.messageGC.start()
         let result = await node.messageGC.waitForCompletion()
         #expect(result?.status == "complete", "\(result?.error ?? "")")
@@ -49,6 +52,18 @@ import Testing
         #expect(try PostgresEventReader.rebuildShard(connection, shard: 0).messages.isEmpty)
         // The collected messages' query rows are gone too.
         #expect(try connection.execute("SELECT count(*) FROM messages").rows[0][0] == "0")
+        // The control stream too: its snapshot is stored and its rows up to it are gone.
+        let controlSnapshotSeq = try #require(
+            try connection.execute("SELECT seq FROM snapshots WHERE shard = 65535").rows.first?[0].flatMap { UInt64($0) })
+        #expect(controlSnapshotSeq == (await node.control.snapshotCoveredSeq))
+        #expect(try connection.execute("SELECT count(*) FROM events WHERE shard = 65535 AND seq <= $1", [String(controlSnapshotSeq)]).rows[0][0] == "0")
+        // Rebuilt from PostgreSQL (the snapshot, then the rows after it), the control state is the node's.
+        let controlLast = node.log.lastSeq(shard: Record.controlShard)
+        try await #require(node.replicator).waitReplicated(shard: Record.controlShard, seq: controlLast, timeout: .seconds(30))
+        let rebuilt = try PostgresEventReader.rebuildControl(connection)
+        #expect(rebuilt.appliedSeq == controlLast)
+        #expect(rebuilt == (await node.control.snapshot))
+        #expect(rebuilt.users["ops1"] != nil)
         await node.replicator?.stop()
         await node.log.close()
     }

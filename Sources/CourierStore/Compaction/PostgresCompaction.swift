@@ -31,7 +31,7 @@ public enum PostgresCompaction {
     /// or the replicator would not add them later. Returns the event rows deleted.
     public static func compact(_ connection: PGConnection, snapshot: Snapshot, nodeKey: String) throws -> Int {
         guard snapshot.payload.count <= maximumSnapshotBytes else {
-            throw StoreError(.query, "snapshot of shard \(snapshot.shard) has \(snapshot.payload.count) bytes, above the \(maximumSnapshotBytes) stored")
+            throw StoreError(.query, "snapshot of stream \(snapshot.shard) has \(snapshot.payload.count) bytes, above the \(maximumSnapshotBytes) stored")
         }
         let shard = String(snapshot.shard)
         let seq = String(snapshot.seq)
@@ -56,17 +56,33 @@ public enum PostgresCompaction {
         return deleted
     }
 
-    /// The stream's newest stored snapshot: seq and state.
+    /// The shard's newest stored snapshot: seq and state.
     public static func newestSnapshot(_ connection: PGConnection, shard: UInt16) throws -> (seq: UInt64, state: ShardState)? {
+        guard let (seq, payload) = try newestSnapshotPayload(connection, stream: shard) else { return nil }
+        return (seq, try ShardState(snapshot: payload))
+    }
+
+    /// The stream's newest stored snapshot, its checksum verified: seq and payload.
+    static func newestSnapshotPayload(_ connection: PGConnection, stream: UInt16) throws -> (seq: UInt64, payload: [UInt8])? {
+        try newestStoredSnapshot(connection, stream: stream).map { ($0.seq, $0.payload) }
+    }
+
+    /// The stream's newest stored snapshot as stored (header and payload), its checksum verified; the
+    /// payload is not decoded.
+    public static func newestStoredSnapshot(_ connection: PGConnection, stream: UInt16) throws -> Snapshot? {
+        let name = stream == Record.controlShard ? "the control stream" : "shard \(stream)"
         let rows = try connection.execute(
-            "SELECT seq, payload, checksum FROM snapshots WHERE shard = $1 ORDER BY seq DESC LIMIT 1", [String(shard)]
+            "SELECT seq, epoch, time_us, format, payload, checksum FROM snapshots WHERE shard = $1 ORDER BY seq DESC LIMIT 1",
+            [String(stream)]
         ).rows
         guard let row = rows.first else { return nil }
-        guard let seq = row[0].flatMap({ UInt64($0) }), let payload = row[1].flatMap(PostgresEventReader.decodeByteaHex),
-            let checksum = row[2].flatMap({ UInt32($0) })
-        else { throw StoreError(.query, "malformed snapshots row for shard \(shard)") }
-        guard CRC32C.checksum(payload) == checksum else { throw StoreError(.query, "snapshot of shard \(shard) at \(seq) is damaged") }
-        return (seq, try ShardState(snapshot: payload))
+        guard let seq = row[0].flatMap({ UInt64($0) }), let epoch = row[1].flatMap({ UInt64($0) }),
+            let time = row[2].flatMap({ Int64($0) }), let format = row[3].flatMap({ UInt8($0) }),
+            let payload = row[4].flatMap(PostgresEventReader.decodeByteaHex), let checksum = row[5].flatMap({ UInt32($0) })
+        else { throw StoreError(.query, "malformed snapshots row for \(name)") }
+        guard CRC32C.checksum(payload) == checksum else { throw StoreError(.query, "snapshot of \(name) at \(seq) is damaged") }
+        return Snapshot(
+            shard: stream, seq: seq, epoch: epoch, timestamp: Timestamp(microseconds: time), formatVersion: format, payload: payload)
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

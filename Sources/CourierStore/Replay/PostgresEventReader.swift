@@ -30,9 +30,37 @@ public enum PostgresEventReader {
         }
         while true {
             let records = try records(connection, shard: shard, fromSeq: next, limit: chunk)
-            for record in records { _ = try state.apply(record) }
+            for record in records {
+                // A gap means rows are missing: refused, never skipped (applying it would trap).
+                guard record.seq == state.appliedSeq + 1 else {
+                    throw StoreError(
+                        .query,
+                        "PostgreSQL's shard \(shard) resumes at seq \(record.seq), and no stored snapshot covers seq \(state.appliedSeq + 1)")
+                }
+                _ = try state.apply(record)
+            }
             guard let last = records.last, records.count == chunk else { return state }
             next = last.seq + 1
+        }
+    }
+
+    /// Rebuilds the control state (users, tokens, settings, account, shard count) from PostgreSQL alone:
+    /// from the newest stored control snapshot when GC left one (its rows up to it may be gone), then every
+    /// remaining row in seq order. A gap after the snapshot means rows are missing: refused, never skipped.
+    public static func rebuildControl(_ connection: PGConnection, chunk: Int = 10_000) throws -> ControlState {
+        var state = ControlState()
+        if let snapshot = try PostgresCompaction.newestControlSnapshot(connection) { state = snapshot.state }
+        while true {
+            let records = try records(connection, shard: Record.controlShard, fromSeq: state.appliedSeq + 1, limit: chunk)
+            for record in records {
+                guard record.seq == state.appliedSeq + 1 else {
+                    throw StoreError(
+                        .query,
+                        "PostgreSQL's control stream resumes at seq \(record.seq), and no stored control snapshot covers seq \(state.appliedSeq + 1)")
+                }
+                try state.apply(record)
+            }
+            guard records.count == chunk else { return state }
         }
     }
 
