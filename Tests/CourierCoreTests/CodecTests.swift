@@ -15,6 +15,22 @@ import Testing
         }
     }
 
+    /// The CPU instruction path and the table path agree on every length and alignment.
+    @Test func hardwareAndTableChecksumsAgree() {
+        var random = SeededRandom(seed: 32)
+        let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &random) }
+        bytes.withUnsafeBytes { all in
+            for _ in 0..<2000 {
+                let start = Int.random(in: 0..<64, using: &random)
+                let end = Int.random(in: start...min(all.count, start + Int.random(in: 0...300, using: &random)), using: &random)
+                let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                let seed = UInt32.random(in: 0...UInt32.max, using: &random)
+                #expect(CRC32C.checksum(slice, continuing: seed) == CRC32C.softwareChecksum(slice, continuing: seed))
+            }
+        }
+        #expect(CRC32C.softwareChecksum(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+
     @Test func shardHashMatchesTheSpecVectors() {
         #expect(ShardHash.fnv1a64("") == 0xcbf2_9ce4_8422_2325)
         #expect(ShardHash.fnv1a64("16315551000") == 0x718e_9930_1078_253e)
