@@ -42,6 +42,10 @@ public struct NodeConfiguration: Sendable {
     public var tls: TLSSettings? = nil
     /// `COURIER_WEBHOOK_TIMEOUT_MS`: a callback without a 2xx within this has failed.
     public var webhookTimeout: Duration = .seconds(10)
+    /// Out-of-band errors (webhooks.md §6): a gateway session lost this long is reported (1011), and the
+    /// conditions are polled this often. Configurable for tests.
+    public var gatewaySessionLostAfter: Duration = .seconds(30)
+    public var outOfBandPollInterval: Duration = .seconds(1)
 
     /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.
     public var database: DatabaseConfiguration? = nil

@@ -44,10 +44,10 @@ public actor WebhookDispatcher: Service {
         var record: (@Sendable (_ shard: UInt16, _ event: Event) async throws -> Void)?
     }
 
-    private let configuration: Configuration
+    let configuration: Configuration
     private let clock: @Sendable () -> Timestamp
     private let logger: Logger
-    private let client: HTTPClient
+    let client: HTTPClient
     private var scheduler = WebhookScheduler()
     /// Entries released by shard actors, taken by the next step (shards hand them over synchronously, in order).
     private nonisolated let inbox = Mutex<[OutboxEntry]>([])
@@ -193,7 +193,7 @@ public actor WebhookDispatcher: Service {
 
     /// A client TLS configuration trusting the system store plus the uploaded CA bundle, parsed once per
     /// bundle (webhooks.md §1). A bundle NIOSSL cannot read fails the attempt, like an invalid chain.
-    private nonisolated func trustConfiguration(_ pem: String) throws -> TLSConfiguration {
+    nonisolated func trustConfiguration(_ pem: String) throws -> TLSConfiguration {
         if let cached = trustCache.withLock({ $0?.pem == pem ? $0?.configuration : nil }) { return cached }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
