@@ -199,7 +199,7 @@ public struct Node: Sendable {
             return CallbackStats(queueSize: stats.queueSize, requests: stats.requests)
         }
         let outOfBand = Self.makeOutOfBandErrors(
-            configuration, nodeKey: nodeKey, dispatcher: webhooks, gateway: gateway, replicator: startedReplicator,
+            configuration, nodeKey: nodeKey, dispatcher: webhooks, gateway: gateway, replicator: startedReplicator, log: log,
             watchedPaths: [dataPath, media.root], control: control, clock: clock, logger: logger)
         await Self.wireServiceResults(
             messageGC: messageGC, mediaCollector: dependencies.mediaCollector, shards: shards, logger: logger)

@@ -45,6 +45,8 @@ public struct NodeConfiguration: Sendable {
     /// Out-of-band errors (webhooks.md §6): a gateway session lost this long is reported (1011), and the
     /// conditions are polled this often. Configurable for tests.
     public var gatewaySessionLostAfter: Duration = .seconds(30)
+    /// Replication lagging more than this is reported (1023).
+    public var replicationLagAfter: Duration = .seconds(60)
     public var outOfBandPollInterval: Duration = .seconds(1)
 
     /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.

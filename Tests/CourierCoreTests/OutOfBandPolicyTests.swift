@@ -98,3 +98,26 @@ import Testing
         #expect(policy.retryDelay(afterFailedAttempt: 3) == nil)
     }
 }
+
+extension OutOfBandPolicyTests {
+    @Test func aStreamWhoseWatermarkStopsMovingLagsEvenWhenTheReplicatorsFigureIsStale() {
+        var policy = policy()
+        func observe(_ replicated: UInt64, _ last: UInt64) -> [OutOfBandError] {
+            let progress = [ReplicationProgress(shard: 0, replicatedSeq: replicated, lastSeq: last), ReplicationProgress(shard: 1, replicatedSeq: 9, lastSeq: 9)]
+            return policy.observe(OutOfBandObservation(replicationLagSeconds: 0, replication: progress), now: clock.now)
+        }
+        #expect(observe(5, 8).isEmpty)
+        seconds(40)
+        // The watermark moved: the count restarts.
+        #expect(observe(6, 8).isEmpty)
+        seconds(60)
+        #expect(observe(6, 9).isEmpty)
+        seconds(1)
+        let error = observe(6, 9).first
+        #expect(error?.condition == .replicationLag)
+        #expect(error?.details.contains("lagging 61 s") == true)
+        // Caught up: nothing is stalled any more.
+        #expect(observe(9, 9).isEmpty)
+        #expect(policy.stalled.isEmpty)
+    }
+}

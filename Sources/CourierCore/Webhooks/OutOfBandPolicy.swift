@@ -54,18 +54,38 @@ public struct OutOfBandError: Hashable, Sendable {
     }
 }
 
+/// One stream's replication progress: the last seq PostgreSQL confirmed and the local log's last seq.
+public struct ReplicationProgress: Hashable, Sendable {
+    public var shard: UInt16
+    public var replicatedSeq: UInt64
+    public var lastSeq: UInt64
+
+    public init(shard: UInt16, replicatedSeq: UInt64, lastSeq: UInt64) {
+        self.shard = shard
+        self.replicatedSeq = replicatedSeq
+        self.lastSeq = lastSeq
+    }
+}
+
 /// What the watcher saw on one poll. A nil source is not watched (no PostgreSQL, say).
 public struct OutOfBandObservation: Sendable {
     /// Whether the node holds a live gateway session.
     public var gatewayConnected: Bool = true
-    /// The largest replication lag over the node's streams, in seconds.
+    /// The largest replication lag over the node's streams, in seconds, as the replicator last computed it.
     public var replicationLagSeconds: Double? = nil
+    /// Per-stream progress: a stream behind whose watermark does not move lags at least as long as it
+    /// has not moved, even when the replicator is stuck and its own figure is stale.
+    public var replication: [ReplicationProgress] = []
     /// Free bytes per watched path (data dir, media volume); nil bytes: unreadable, not judged.
     public var freeBytes: [(path: String, bytes: Int?)] = []
 
-    public init(gatewayConnected: Bool = true, replicationLagSeconds: Double? = nil, freeBytes: [(path: String, bytes: Int?)] = []) {
+    public init(
+        gatewayConnected: Bool = true, replicationLagSeconds: Double? = nil, replication: [ReplicationProgress] = [],
+        freeBytes: [(path: String, bytes: Int?)] = []
+    ) {
         self.gatewayConnected = gatewayConnected
         self.replicationLagSeconds = replicationLagSeconds
+        self.replication = replication
         self.freeBytes = freeBytes
     }
 }
@@ -95,8 +115,15 @@ public struct OutOfBandPolicy: Hashable, Sendable {
     public let nodeKey: String
     /// Since when the gateway session has been seen lost; nil while connected.
     public private(set) var gatewayLostSince: Timestamp? = nil
+    /// Per stream behind: its watermark and since when it has not moved.
+    public private(set) var stalled: [UInt16: Stall] = [:]
     /// When each condition's last callback was decided.
     public private(set) var lastReported: [OutOfBandCondition: Timestamp] = [:]
+
+    public struct Stall: Hashable, Sendable {
+        public var watermark: UInt64
+        public var since: Timestamp
+    }
 
     public init(nodeKey: String, thresholds: Thresholds = Thresholds()) {
         self.nodeKey = nodeKey
@@ -117,8 +144,18 @@ public struct OutOfBandPolicy: Hashable, Sendable {
                 if let error = report(.gatewaySessionLost, details: details, now: now) { errors.append(error) }
             }
         }
-        if let lag = observation.replicationLagSeconds, lag * 1_000_000 > Double(Self.microseconds(thresholds.replicationLag)) {
-            let details = "replication to PostgreSQL from \(nodeKey) lagging \(Int(lag)) s"
+        var stalledFor: Int64 = 0
+        var behind: [UInt16: Stall] = [:]
+        for stream in observation.replication where stream.lastSeq > stream.replicatedSeq {
+            var stall = stalled[stream.shard] ?? Stall(watermark: stream.replicatedSeq, since: now)
+            if stall.watermark != stream.replicatedSeq { stall = Stall(watermark: stream.replicatedSeq, since: now) }
+            behind[stream.shard] = stall
+            stalledFor = max(stalledFor, now.microseconds - stall.since.microseconds)
+        }
+        stalled = behind
+        let lagMicroseconds = max(Int64((observation.replicationLagSeconds ?? 0) * 1_000_000), stalledFor)
+        if lagMicroseconds > Self.microseconds(thresholds.replicationLag) {
+            let details = "replication to PostgreSQL from \(nodeKey) lagging \(lagMicroseconds / 1_000_000) s"
             if let error = report(.replicationLag, details: details, now: now) { errors.append(error) }
         }
         let low = observation.freeBytes.compactMap { entry in

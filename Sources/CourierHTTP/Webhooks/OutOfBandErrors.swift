@@ -14,6 +14,8 @@ public actor OutOfBandErrors: Service {
         public var gatewayConnected: @Sendable () -> Bool = { true }
         /// The largest replication lag in seconds; nil without PostgreSQL.
         public var replicationLagSeconds: @Sendable () -> Double? = { nil }
+        /// Per-stream replication progress (PostgreSQL's watermark, the local log's last seq); empty without PostgreSQL.
+        public var replicationProgress: @Sendable () -> [ReplicationProgress] = { [] }
         /// Free bytes of the data dir and the media volume.
         public var freeBytes: @Sendable () -> [(path: String, bytes: Int?)] = { [] }
 
@@ -81,7 +83,7 @@ public actor OutOfBandErrors: Service {
     func poll() {
         let observation = OutOfBandObservation(
             gatewayConnected: sources.gatewayConnected(), replicationLagSeconds: sources.replicationLagSeconds(),
-            freeBytes: sources.freeBytes())
+            replication: sources.replicationProgress(), freeBytes: sources.freeBytes())
         for error in policy.observe(observation, now: clock()) { post(error) }
     }
 
