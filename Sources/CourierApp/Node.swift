@@ -132,9 +132,10 @@ public struct Node: Sendable {
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
         apiConfiguration.apiKey = configuration.apiKey
+        let sessionLostAfter = configuration.gatewaySessionLostAfter
         var dependencies = APIDependencies(
-            shards: shards, randomID: randomID, gatewayStatus: { gateway.status }, configuration: apiConfiguration,
-            logger: logger, control: control)
+            shards: shards, randomID: randomID, gatewayStatus: { gateway.healthStatus(connectingFor: sessionLostAfter) },
+            configuration: apiConfiguration, logger: logger, control: control)
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM

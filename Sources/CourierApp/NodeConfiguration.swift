@@ -42,8 +42,9 @@ public struct NodeConfiguration: Sendable {
     public var tls: TLSSettings? = nil
     /// `COURIER_WEBHOOK_TIMEOUT_MS`: a callback without a 2xx within this has failed.
     public var webhookTimeout: Duration = .seconds(10)
-    /// Out-of-band errors (webhooks.md §6): a gateway session lost this long is reported (1011), and the
-    /// conditions are polled this often. Configurable for tests.
+    /// A gateway session lost this long shows `disconnected` in `/v1/health` (`connecting` before) and is
+    /// reported by an out-of-band errors callback (1011, webhooks.md §6), whose conditions are polled every
+    /// `outOfBandPollInterval`. Configurable for tests.
     public var gatewaySessionLostAfter: Duration = .seconds(30)
     /// Replication lagging more than this is reported (1023).
     public var replicationLagAfter: Duration = .seconds(60)

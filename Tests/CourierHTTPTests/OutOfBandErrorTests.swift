@@ -34,8 +34,17 @@ import Testing
         let token = try await suite.login(node)
         let base = "http://127.0.0.1:\(receiver.port.withLock { $0 })"
         #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"webhooks":{"url":"\#(base)/hook"}}"#, token: token).status == 200)
+        // Registered, so /v1/health shows the session (api.md §5).
+        #expect(try await node.call(.POST, "/v1/account", #"{"cc":"1","phone_number":"6315551000","method":"sms","cert":"c"}"#, token: token).status == 202)
+        let code = try #require(try await node.call(.GET, "/gateway/codes").json.arrayValue?.first?["code"]?.stringValue)
+        #expect(try await node.call(.POST, "/v1/account/verify", #"{"code":"\#(code)"}"#, token: token).status == 201)
+        func health() async throws -> String? { try await node.call(.GET, "/v1/health", token: token).json["health"]?["gateway_status"]?.stringValue }
+        #expect(try await health() == "connected")
         let offlineAt = ContinuousClock.now  // before the call: the answer may arrive late on a loaded machine
         #expect(try await node.call(.POST, "/gateway/offline").status == 200)
+        if ContinuousClock.now - offlineAt < .milliseconds(300) {
+            #expect(try await health() == "connecting")
+        }
         try await suite.waitUntil("the 1011 errors callback") { !errorCallbacks(receiver, code: 1011).isEmpty }
         #expect(ContinuousClock.now - offlineAt >= .milliseconds(400), "posted before the session was lost for the threshold")
         let callback = try #require(errorCallbacks(receiver, code: 1011).first)
@@ -44,12 +53,14 @@ import Testing
         #expect(error["details"]?.stringValue?.hasPrefix("gateway session lost on \(node.node.nodeKey) for ") == true)
         #expect(callback.delivery.hasPrefix("\(node.node.nodeKey):oob-1011-"))
         #expect(callback.attempt == 1)
+        #expect(try await health() == "disconnected")
         #expect(callback.userAgent.hasPrefix("Courier/"))
         // Still offline, but one callback per condition per 5 minutes; no event was logged for it.
         try await Task.sleep(for: .milliseconds(600))
         #expect(errorCallbacks(receiver, code: 1011).count == 1)
         #expect(node.node.outOfBandErrors?.stats().decided == 1)
         #expect(try await node.call(.POST, "/gateway/online").status == 200)
+        #expect(try await health() == "connected")
         try await node.stop()
     }
 
