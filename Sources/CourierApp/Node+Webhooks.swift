@@ -32,11 +32,7 @@ extension Node {
             for actor in shards.actors { entries += await actor.acknowledgedOutbox() }
             return entries
         }
-        dispatcher.onSettings {
-            var settings = WebhookSettings(application: await control.applicationSettings())
-            settings.trustedCAPEM = await control.section(SettingsChangeEvent.webhooksCASection)?["pem"]?.stringValue
-            return settings
-        }
+        dispatcher.onSettings { await webhookSettings(control) }
         let persist = WebhookSettings(application: await control.applicationSettings()).persist
         var pending = 0
         for actor in shards.actors {
@@ -51,6 +47,15 @@ extension Node {
             }
         }
         logger.info("webhook outbox restored", metadata: ["webhook.pending": "\(pending)", "webhook.persist": "\(persist)"])
+    }
+}
+
+extension Node {
+    /// Callback settings as the control stream holds them, with the uploaded webhook CA.
+    static func webhookSettings(_ control: ControlActor) async -> WebhookSettings {
+        var settings = WebhookSettings(application: await control.applicationSettings())
+        settings.trustedCAPEM = await control.section(SettingsChangeEvent.webhooksCASection)?["pem"]?.stringValue
+        return settings
     }
 }
 

@@ -32,6 +32,8 @@ public struct Node: Sendable {
     public let services: [any Service]
     /// Posts callbacks to `webhooks.url`.
     public var webhooks: WebhookDispatcher? = nil
+    /// Posts out-of-band errors callbacks (webhooks.md §6); `report(condition:details:)` for conditions found elsewhere.
+    public var outOfBandErrors: OutOfBandErrors? = nil
 
     /// Builds an all-in-one node: opens the data dir and log, restores the shard map from the control
     /// stream, replays every shard, and prepares the HTTP server. `onListening` gets the bound port.
@@ -87,7 +89,9 @@ public struct Node: Sendable {
         shardConfiguration.queueLimit = configuration.shardQueueLimit
         shardConfiguration.snapshots = SnapshotStore(directory: dataDirectory.snapshotsPath)
         shardConfiguration.snapshotEveryEvents = UInt64(configuration.snapshotEveryEvents)
-        shardConfiguration.fetchMediaLink = Self.mediaLinkFetcher(clock: clock)
+        let lateControl = LateBound<ControlActor>()
+        shardConfiguration.fetchMediaLink = Self.mediaLinkFetcher(
+            clock: clock, providers: { await lateControl.value.section(SettingsChangeEvent.mediaProvidersSection) })
         let webhooks = makeWebhookDispatcher(configuration, shardConfiguration: &shardConfiguration, clock: clock, logger: logger)
         var services: [any Service] = [LogService(log: log)]
         var startedReplicator: Replicator? = nil
@@ -126,14 +130,16 @@ public struct Node: Sendable {
         let control = ControlActor(
             log: log, epoch: 1, credentials: credentials, configuration: controlConfiguration, clock: clock, logger: logger)
         let controlRecords = try await control.start()
+        lateControl.set(control)
         logger.info("users and tokens replayed", metadata: ["log.records": "\(controlRecords)"])
         try await startWebhooks(webhooks, shards: shards, gateway: gateway, control: control, logger: logger)
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
         apiConfiguration.apiKey = configuration.apiKey
+        let sessionLostAfter = configuration.gatewaySessionLostAfter
         var dependencies = APIDependencies(
-            shards: shards, randomID: randomID, gatewayStatus: { gateway.status }, configuration: apiConfiguration,
-            logger: logger, control: control)
+            shards: shards, randomID: randomID, gatewayStatus: { gateway.healthStatus(connectingFor: sessionLostAfter) },
+            configuration: apiConfiguration, logger: logger, control: control)
         dependencies.metricsText = metricsText
         dependencies.isOnNetwork = { gateway.isOnNetwork($0) }
         dependencies.localCertificateAuthorityPEM = tlsMaterial?.localAuthorityPEM
@@ -197,6 +203,9 @@ public struct Node: Sendable {
             let stats = webhooks.stats()
             return CallbackStats(queueSize: stats.queueSize, requests: stats.requests)
         }
+        let outOfBand = Self.makeOutOfBandErrors(
+            configuration, nodeKey: nodeKey, dispatcher: webhooks, gateway: gateway, replicator: startedReplicator, log: log,
+            watchedPaths: [dataPath, media.root], control: control, clock: clock, logger: logger)
         await Self.wireServiceResults(
             messageGC: messageGC, mediaCollector: dependencies.mediaCollector, shards: shards, logger: logger)
         let application = Application(
@@ -209,7 +218,7 @@ public struct Node: Sendable {
         return Node(
             dataDirectory: dataDirectory, log: log, shards: shards, nodeKey: nodeKey, gateway: gateway,
             replicator: startedReplicator, messageGC: messageGC, control: control,
-            services: services + [webhooks, application], webhooks: webhooks)
+            services: services + [webhooks, outOfBand, application], webhooks: webhooks, outOfBandErrors: outOfBand)
     }
 
     /// Logs receipts from the gateway as `status` events, one append per shard per batch.

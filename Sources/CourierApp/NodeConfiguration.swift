@@ -42,6 +42,13 @@ public struct NodeConfiguration: Sendable {
     public var tls: TLSSettings? = nil
     /// `COURIER_WEBHOOK_TIMEOUT_MS`: a callback without a 2xx within this has failed.
     public var webhookTimeout: Duration = .seconds(10)
+    /// A gateway session lost this long shows `disconnected` in `/v1/health` (`connecting` before) and is
+    /// reported by an out-of-band errors callback (1011, webhooks.md §6), whose conditions are polled every
+    /// `outOfBandPollInterval`. Configurable for tests.
+    public var gatewaySessionLostAfter: Duration = .seconds(30)
+    /// Replication lagging more than this is reported (1023).
+    public var replicationLagAfter: Duration = .seconds(60)
+    public var outOfBandPollInterval: Duration = .seconds(1)
 
     /// PostgreSQL, when configured (`WA_DB_*` or `--db-url`); nil runs LMDB-only.
     public var database: DatabaseConfiguration? = nil

@@ -48,6 +48,8 @@ public final class GatewaySimulator: Sendable {
 
     private struct State {
         var online = true
+        /// When the sessions were dropped (`/gateway/offline`); nil while online.
+        var offlineSince: ContinuousClock.Instant? = nil
         /// Message ids already dispatched, in two generations so memory stays bounded on a long run:
         /// when `seen` fills, it becomes `seenBefore` and a new generation starts.
         var seen: Set<String> = []
@@ -91,6 +93,9 @@ public final class GatewaySimulator: Sendable {
 
     /// `connected` or `disconnected`, for `/v1/health`.
     public var status: String { state.withLock { $0.online } ? "connected" : "disconnected" }
+
+    /// How long the session has been lost; nil while connected.
+    public var sessionLostFor: Duration? { state.withLock { $0.offlineSince }.map { ContinuousClock.now - $0 } }
 
     /// Hands a durable send to the network. Repeats of a message id are ignored.
     public func dispatch(messageID: String, to waID: String) {
@@ -202,6 +207,7 @@ public final class GatewaySimulator: Sendable {
     /// `POST /gateway/offline` and `/online`: offline queues dispatches; online delivers the backlog.
     public func setOnline(_ online: Bool) {
         let backlog: [(messageID: String, to: String)] = state.withLock { state in
+            if state.online != online { state.offlineSince = online ? nil : ContinuousClock.now }
             state.online = online
             guard online else { return [] }
             defer { state.backlog = [] }

@@ -22,7 +22,7 @@ public actor ShardActor {
         /// Fetches a send's `link` media before it goes to the network; returns nil when it could be
         /// fetched, else the failure's time (the send then gets a `failed` status, 400 "Media download
         /// error", webhooks.md §3). nil: links are handed over unfetched.
-        public var fetchMediaLink: (@Sendable (_ link: String, _ kind: String) async -> Timestamp?)? = nil
+        public var fetchMediaLink: (@Sendable (_ link: MediaLink, _ kind: String) async -> Timestamp?)? = nil
 
         public init() {}
     }
@@ -38,7 +38,7 @@ public actor ShardActor {
     var reorder: [UInt64: Record] = [:]
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
-    private var heldDispatches: [UInt64: (messageID: String, to: String, link: String?)] = [:]
+    private var heldDispatches: [UInt64: (messageID: String, to: String, link: MediaLink?)] = [:]
     /// Acknowledged seqs not yet applied (a lower seq's appender had not resumed): their dispatch goes
     /// out as soon as they are applied.
     private var acknowledgedUnapplied: Set<UInt64> = []
@@ -215,7 +215,7 @@ public actor ShardActor {
 
     /// Hands an acknowledged send to the network; a `link` is fetched first, and a failed fetch logs a
     /// `failed` status instead (the message is not handed over).
-    private func performDispatch(_ messageID: String, to: String, link: String?) {
+    private func performDispatch(_ messageID: String, to: String, link: MediaLink?) {
         guard let link, let fetch = configuration.fetchMediaLink,
             let type = state.messages[messageID]?.type
         else {

@@ -52,10 +52,16 @@ import Testing
 
         gateway.setOnline(false)
         #expect(gateway.status == "disconnected")
+        // Health (api.md §5): `connecting` until the session has been lost for the threshold, then `disconnected`.
+        #expect(gateway.healthStatus(connectingFor: .seconds(30)) == "connecting")
+        #expect(gateway.healthStatus(connectingFor: .zero) == "disconnected")
+        #expect(gateway.sessionLostFor != nil)
         gateway.dispatch(messageID: "m2", to: "447700900123")
         for _ in 0..<100 { await Task.yield() }
         #expect(receipts.withLock { $0.count } == 3)
         gateway.setOnline(true)
+        #expect(gateway.healthStatus(connectingFor: .zero) == "connected")
+        #expect(gateway.sessionLostFor == nil)
         for _ in 0..<1000 where receipts.withLock({ $0.count }) < 6 { await Task.yield() }
         #expect(receipts.withLock { $0.filter { $0.messageID == "m2" }.map(\.status) } == [.sent, .delivered, .read])
         #expect(gateway.received(to: "447700900123").count == 1)

@@ -127,3 +127,52 @@ import Testing
         try await node.stop()
     }
 }
+
+/// Sends whose `link` names a media provider (api.md §6.1, §9.2): the link is fetched with that provider's
+/// credentials; without them (or with wrong ones) the media server refuses and the send fails with 400.
+@Suite(.serialized) struct MediaProviderLinkTests {
+    @Test func aLinkIsFetchedWithItsProvidersBasicOrBearerCredentials() async throws {
+        let receiver = WebhookReceiver()
+        let receiverTask = try await receiver.start()
+        defer { receiverTask.cancel() }
+        let directory = try TemporaryDirectory("courier-media-provider")
+        defer { directory.remove() }
+        let node = try await RunningNode.start(directory)
+        let suite = WebhookEndToEndTests()
+        let token = try await suite.login(node)
+        let base = "http://127.0.0.1:\(receiver.port.withLock { $0 })"
+        #expect(try await node.call(.PATCH, "/v1/settings/application", #"{"webhooks":{"url":"\#(base)/hook"}}"#, token: token).status == 200)
+        let providers = #"""
+            [{"name":"basic-media","type":"www","config":{"basic":{"username":"media","password":"s3cret"}}},
+             {"name":"bearer-media","type":"www","config":{"bearer":"tok-123"}},
+             {"name":"wrong-media","type":"www","config":{"bearer":"not-the-token"}}]
+            """#
+        #expect(try await node.call(.POST, "/v1/settings/application/media/providers", providers, token: token).status == 200)
+        func send(_ to: String, _ path: String, provider: String?) async throws -> (status: Int, json: JSONValue) {
+            let named = provider.map { #","provider":{"name":"\#($0)"}"# } ?? ""
+            return try await node.call(
+                .POST, "/v1/messages", #"{"to":"\#(to)","type":"image","image":{"link":"\#(base)\#(path)"\#(named)}}"#, token: token)
+        }
+        func id(_ reply: (status: Int, json: JSONValue)) throws -> String {
+            try #require(reply.json["messages"]?.arrayValue?.first?["id"]?.stringValue, "send refused: \(reply.json)")
+        }
+        let basic = try id(try await send("16315551001", "/media/basic.jpg", provider: "basic-media"))
+        let bearer = try id(try await send("16315551002", "/media/bearer.jpg", provider: "bearer-media"))
+        let anonymous = try id(try await send("16315551003", "/media/basic.jpg", provider: nil))
+        let wrong = try id(try await send("16315551004", "/media/bearer.jpg", provider: "wrong-media"))
+        // A provider that is not configured is refused at once (api.md §6.1: 400, 1009).
+        let unknown = try await send("16315551005", "/media/basic.jpg", provider: "no-such-provider")
+        #expect(unknown.status == 400)
+        #expect(unknown.json["errors"]?.arrayValue?.first?["code"] == 1009)
+        try await suite.waitUntil("all four outcomes") {
+            let statuses = receiver.statuses()
+            return statuses[basic] == ["sent", "delivered", "read"] && statuses[bearer] == ["sent", "delivered", "read"]
+                && statuses[anonymous] == ["failed"] && statuses[wrong] == ["failed"]
+        }
+        #expect(node.node.gateway.received(to: "16315551001").count == 1)
+        #expect(node.node.gateway.received(to: "16315551002").count == 1)
+        #expect(node.node.gateway.received(to: "16315551003").isEmpty)
+        #expect(node.node.gateway.received(to: "16315551004").isEmpty)
+        try await node.stop()
+    }
+}

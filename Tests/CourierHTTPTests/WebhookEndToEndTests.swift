@@ -35,6 +35,15 @@ final class WebhookReceiver: Sendable {
         router.get("/media/ok.jpg") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "jpeg")))
         }
+        // Media behind credentials, for sends naming a media provider (api.md §9.2).
+        for (path, expected) in [
+            ("/media/basic.jpg", "Basic " + Data("media:s3cret".utf8).base64EncodedString()), ("/media/bearer.jpg", "Bearer tok-123"),
+        ] {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                guard request.headers[.authorization] == expected else { return Response(status: .unauthorized) }
+                return Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(string: "jpeg")))
+            }
+        }
         router.post("/hook") { request, _ -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
             let body = (try? JSONParser.parse(Array(buffer.readableBytesView))) ?? .null  // checked by the test

@@ -68,8 +68,15 @@ public enum MediaPolicy {
 
     /// The `link` of a media message's content (image, audio, video, document, sticker), nil otherwise.
     public static func link(in content: [UInt8], type: String) -> String? {
-        guard Kind(rawValue: type) != nil, let parsed = try? JSONParser.parse(content) else { return nil }
-        return parsed["link"]?.stringValue
+        mediaLink(in: content, type: type)?.url
+    }
+
+    /// The `link` of a media message's content with its `provider.name`, nil when there is no link.
+    public static func mediaLink(in content: [UInt8], type: String) -> MediaLink? {
+        guard Kind(rawValue: type) != nil, let parsed = try? JSONParser.parse(content), let url = parsed["link"]?.stringValue else {
+            return nil
+        }
+        return MediaLink(url: url, provider: parsed["provider"]?["name"]?.stringValue)
     }
 
     /// The media ids a validated send's content refers to (`id` of image/audio/video/document/sticker

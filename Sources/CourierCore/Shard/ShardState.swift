@@ -45,8 +45,8 @@ public enum ShardEffect: Hashable, Sendable {
     /// Answer the caller now; nothing is logged.
     case reply(ShardReply)
     /// Hand a durable send to the gateway (api.md §6.1: never before acknowledgement).
-    /// `link`: the media URL Courier fetches before handing the message over (api.md §6.1 media by link).
-    case dispatch(messageID: String, to: String, link: String? = nil)
+    /// `link`: the media URL (with its `provider.name`) Courier fetches before handing the message over (api.md §6.1 media by link).
+    case dispatch(messageID: String, to: String, link: MediaLink? = nil)
     /// A callback became owed; post it once the event is acknowledged (webhooks.md §5).
     case outbox(OutboxEntry)
 }
@@ -173,7 +173,7 @@ public struct ShardState: Hashable, Sendable {
             }
             creationOrder.append(event.messageID)
             pendingMessages += 1
-            effects.append(.dispatch(messageID: event.messageID, to: event.to, link: MediaPolicy.link(in: event.content, type: event.type)))
+            effects.append(.dispatch(messageID: event.messageID, to: event.to, link: MediaPolicy.mediaLink(in: event.content, type: event.type)))
         case .status(let event):
             if statusIsPosted(event) {
                 effects.append(

@@ -28,6 +28,12 @@ struct MessageRoutes {
                     throw APIError(1006, "\(send.type).id: no media with id \(id)", status: .badRequest)
                 }
             }
+            // A link's provider must be configured (api.md §6.1: else 400, 1009); its credentials fetch the link.
+            if let name = body[send.type]?["provider"]?["name"]?.stringValue, let control = dependencies.control,
+                !MediaProviderCredentials.isConfigured(name, in: await control.section(SettingsChangeEvent.mediaProvidersSection))
+            {
+                throw APIError(1009, "\(send.type).provider.name: no media provider named \(name) is configured", status: .badRequest)
+            }
             let messageID = MessageID.outbound(to: send.to, random: dependencies.randomID())
             let sendRequest = SendRequest(
                 messageID: messageID, to: send.to, type: send.type, content: send.content, idempotencyKey: key)

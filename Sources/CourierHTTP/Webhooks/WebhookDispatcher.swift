@@ -45,10 +45,10 @@ public actor WebhookDispatcher: Service {
         var pending: (@Sendable () async -> [OutboxEntry])?
     }
 
-    private let configuration: Configuration
+    let configuration: Configuration
     private let clock: @Sendable () -> Timestamp
     private let logger: Logger
-    private let client: HTTPClient
+    let client: HTTPClient
     private var scheduler = WebhookScheduler()
     /// Entries released while `webhooks.url` was empty: they wait in their shards' outboxes, not here,
     /// and are read back from there (`pending`) once a URL is set.
@@ -218,7 +218,7 @@ public actor WebhookDispatcher: Service {
 
     /// A client TLS configuration trusting the system store plus the uploaded CA bundle, parsed once per
     /// bundle (webhooks.md §1). A bundle NIOSSL cannot read fails the attempt, like an invalid chain.
-    private nonisolated func trustConfiguration(_ pem: String) throws -> TLSConfiguration {
+    nonisolated func trustConfiguration(_ pem: String) throws -> TLSConfiguration {
         if let cached = trustCache.withLock({ $0?.pem == pem ? $0?.configuration : nil }) { return cached }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))]
