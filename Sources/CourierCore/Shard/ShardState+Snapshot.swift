@@ -6,7 +6,7 @@ extension ShardState {
     public static let snapshotFormatVersion: UInt8 = 3
 
     public func snapshotPayload() -> [UInt8] {
-        var writer = PayloadWriter(version: Self.snapshotFormatVersion, capacity: 64 + messages.count * 96)
+        var writer = PayloadWriter(version: Self.snapshotFormatVersion, capacity: 64 + messages.count * 96 + webhooks.outbox.count * 192)
         writer.write(UInt64(shard))
         writer.write(appliedSeq)
         writer.write(epoch)

@@ -17,16 +17,11 @@ extension ShardState {
             writer.write(entry.waID)
             writer.write(entry.createdAt.microseconds)
             switch entry.item {
-            case .inbound(let receipt):
-                writer.write(UInt64(EventKind.receipt.rawValue))
-                writer.write(bytes: receipt.encoded())
-            case .status(let status):
-                writer.write(UInt64(EventKind.status.rawValue))
-                writer.write(bytes: status.encoded())
-            case .service(let document):
-                writer.write(UInt64(EventKind.gc.rawValue))  // a service result comes from a `gc result`
-                writer.write(bytes: document)
+            case .inbound: writer.write(UInt64(EventKind.receipt.rawValue))
+            case .status: writer.write(UInt64(EventKind.status.rawValue))
+            case .service: writer.write(UInt64(EventKind.gc.rawValue))  // a service result comes from a `gc result`
             }
+            writer.write(bytes: entry.encodedItem)
         }
     }
 
@@ -54,7 +49,7 @@ extension ShardState {
             case UInt64(EventKind.gc.rawValue): item = .service(payload)
             default: throw RecordError(.malformedPayload, "unknown outbox item kind \(kind) in snapshot")
             }
-            webhooks.outbox[seq] = OutboxEntry(shard: shard, seq: seq, waID: waID, item: item, createdAt: createdAt)
+            webhooks.outbox[seq] = OutboxEntry(shard: shard, seq: seq, waID: waID, item: item, createdAt: createdAt, encodedItem: payload)
         }
     }
 }

@@ -22,6 +22,15 @@ public enum OutboxItem: Hashable, Sendable {
     case status(StatusEvent)
     /// A service result (webhooks.md §7): the `services[]` entry as compact JSON.
     case service([UInt8])
+
+    /// The payload of the event that made it (for a service result, the document).
+    func encoded() -> [UInt8] {
+        switch self {
+        case .inbound(let receipt): receipt.encoded()
+        case .status(let status): status.encoded()
+        case .service(let document): document
+        }
+    }
 }
 
 /// What a callback carries; one callback never mixes lanes (webhooks.md §5).
@@ -49,13 +58,28 @@ public struct OutboxEntry: Hashable, Sendable {
     public var item: OutboxItem
     /// When its event was logged (the oldest pending entry's age is a stat).
     public var createdAt: Timestamp
+    /// `item` as its event's payload (the record's own bytes, shared, when the entry comes from a
+    /// record): snapshots write it as it is instead of encoding every pending entry again.
+    public let encodedItem: [UInt8]
 
-    public init(shard: UInt16, seq: UInt64, waID: String, item: OutboxItem, createdAt: Timestamp) {
+    public init(shard: UInt16, seq: UInt64, waID: String, item: OutboxItem, createdAt: Timestamp, encodedItem: [UInt8]? = nil) {
         self.shard = shard
         self.seq = seq
         self.waID = waID
         self.item = item
         self.createdAt = createdAt
+        self.encodedItem = encodedItem ?? item.encoded()
+    }
+
+    /// Equal entries post the same thing; `encodedItem` is a cache of `item` and may differ in format
+    /// version only.
+    public static func == (lhs: OutboxEntry, rhs: OutboxEntry) -> Bool {
+        lhs.shard == rhs.shard && lhs.seq == rhs.seq && lhs.waID == rhs.waID && lhs.item == rhs.item && lhs.createdAt == rhs.createdAt
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(shard)
+        hasher.combine(seq)
     }
 
     /// Inbound and statuses never share a callback (webhooks.md §5).
@@ -153,7 +177,7 @@ extension ShardState {
                     addOutboxEntry(
                         OutboxEntry(
                             shard: shard, seq: record.seq, waID: receipt.from, item: .inbound(receipt),
-                            createdAt: record.timestamp)))
+                            createdAt: record.timestamp, encodedItem: record.payload)))
             }
         case .markRead(let markRead):
             webhooks.inbound[markRead.messageID]?.read = true

@@ -178,7 +178,9 @@ public struct ShardState: Hashable, Sendable {
             if statusIsPosted(event) {
                 effects.append(
                     addOutboxEntry(
-                        OutboxEntry(shard: shard, seq: record.seq, waID: event.waID, item: .status(event), createdAt: record.timestamp)))
+                        OutboxEntry(
+                            shard: shard, seq: record.seq, waID: event.waID, item: .status(event), createdAt: record.timestamp,
+                            encodedItem: record.payload)))
             }
             if var message = messages[event.messageID], event.status.rank > message.status.rank {
                 if message.status == .accepted { pendingMessages -= 1 }
