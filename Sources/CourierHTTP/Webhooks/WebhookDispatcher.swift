@@ -51,6 +51,8 @@ public actor WebhookDispatcher: Service {
     private var scheduler = WebhookScheduler()
     /// Entries released by shard actors, taken by the next step (shards hand them over synchronously, in order).
     private nonisolated let inbox = Mutex<[OutboxEntry]>([])
+    /// Entries that moved to another shard (resharding), forgotten by the next step after the inbox is taken.
+    private nonisolated let moved = Mutex<[OutboxEntry]>([])
     private nonisolated let hooks = Mutex(Hooks())
     private nonisolated let statistics = Mutex(WebhookStats())
     private nonisolated let wake: AsyncStream<Void>.Continuation
@@ -89,6 +91,14 @@ public actor WebhookDispatcher: Service {
         wake.yield()
     }
 
+    /// Forgets entries a reshard moved to another shard: they come back through `enqueue` under their new
+    /// shard and seq, and the old identities must not be posted after newer entries of the same `wa_id`.
+    public nonisolated func forget(_ entries: [OutboxEntry]) {
+        guard !entries.isEmpty else { return }
+        moved.withLock { $0.append(contentsOf: entries) }
+        wake.yield()
+    }
+
     /// Queue figures and request counters as of now.
     public nonisolated func stats() -> WebhookStats { statistics.withLock { $0 } }
 
@@ -119,6 +129,7 @@ public actor WebhookDispatcher: Service {
         }
         let settings = self.settings ?? WebhookSettings()
         for entry in inbox.withLock({ entries in defer { entries = [] }; return entries }) { scheduler.enqueue(entry) }
+        scheduler.forget(moved.withLock { entries in defer { entries = [] }; return entries })
         let work = scheduler.due(now: clock(), settings: settings)
         publishStats()
         if !work.skip.isEmpty { coverSkipped(work.skip) }

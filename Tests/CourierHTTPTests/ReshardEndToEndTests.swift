@@ -1,0 +1,208 @@
+import AsyncHTTPClient
+import CourierApp
+import CourierCore
+import CourierLog
+import CourierTesting
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+import Testing
+
+/// `POST /v1/account/shards` on a single node (api.md §4.4, cluster.md §8): the count changes online, every
+/// recipient is served by `fnv1a64(wa_id) mod m` afterwards, nothing acknowledged is lost, callbacks pending
+/// at the cutover are still delivered in order, and a restart comes up with the new count and the same state.
+@Suite(.serialized) struct ReshardEndToEndTests {
+    func waitUntil(_ what: String, _ condition: () async -> Bool) async throws {
+        for _ in 0..<1500 where !(await condition()) { try await Task.sleep(for: .milliseconds(10)) }
+        if !(await condition()) { Issue.record("timed out waiting for \(what)") }
+    }
+
+    func register(_ node: RunningNode, token: String) async throws {
+        let number = #"{"cc":"1","phone_number":"6315551000","method":"sms","cert":"any-cert"}"#
+        #expect(try await node.call(.POST, "/v1/account", number, token: token).status == 202)
+        let codes = try await node.call(.GET, "/gateway/codes")
+        let code = try #require(codes.json.arrayValue?.first?["code"]?.stringValue, "\(codes.json)")
+        #expect(try await node.call(.POST, "/v1/account/verify", #"{"code":"\#(code)"}"#, token: token).status == 201)
+    }
+
+    func setShards(_ node: RunningNode, _ count: Int, token: String) async throws -> (status: Int, json: JSONValue) {
+        try await node.call(.POST, "/v1/account/shards", #"{"cc":"1","phone_number":"6315551000","shards":\#(count)}"#, token: token)
+    }
+
+    func shardCount(_ node: RunningNode, token: String) async throws -> Int64? {
+        if case .integer(let count)? = try await node.call(.GET, "/v1/account/shards", token: token).json["account"]?["shards"] {
+            return count
+        }
+        return nil
+    }
+
+    func send(_ node: RunningNode, to: String, token: String) async throws -> String? {
+        let sent = try await node.call(.POST, "/v1/messages", #"{"to":"\#(to)","text":{"body":"hi \#(to)"}}"#, token: token)
+        #expect(sent.status == 201, "\(sent.json)")
+        return sent.json["messages"]?.arrayValue?.first?["id"]?.stringValue
+    }
+
+    /// Every message id held, each checked to be on the shard its recipient hashes to.
+    func heldMessages(_ node: RunningNode) async -> [String: String] {
+        let shards = node.node.shards
+        let count = shards.shardCount
+        var held: [String: String] = [:]
+        for actor in shards.actors {
+            let state = await actor.snapshot
+            for (id, message) in state.messages {
+                #expect(ShardHash.shard(of: message.to, shardCount: count) == actor.shard, "\(id) to \(message.to) on shard \(actor.shard)")
+                held[id] = message.to
+            }
+            for (id, inbound) in state.webhooks.inbound {
+                #expect(ShardHash.shard(of: inbound.from, shardCount: count) == actor.shard, "inbound \(id) on shard \(actor.shard)")
+            }
+        }
+        return held
+    }
+
+    func dbMessages(_ node: RunningNode, token: String) async throws -> Int64? {
+        let stats = try await node.call(.GET, "/v1/stats/db", token: token)
+        for sample in stats.json["stats"]?["db"]?["db_messages"]?["data"]?.arrayValue ?? [] {
+            if sample["labels"]?.objectValue?.members.isEmpty ?? true, case .integer(let value)? = sample["value"] { return value }
+        }
+        return nil
+    }
+
+    @Test func splitMergeAndRestartKeepEveryMessageAndCallback() async throws {
+        let receiver = WebhookReceiver()
+        let receiverTask = try await receiver.start()
+        defer { receiverTask.cancel() }
+        let directory = try TemporaryDirectory("courier-reshard")
+        defer { directory.remove() }
+        var node = try await RunningNode.start(directory)
+        let webhookTests = WebhookEndToEndTests()
+        var token = try await webhookTests.login(node)
+        let hook = "http://127.0.0.1:\(receiver.port.withLock { $0 })/hook"
+        let patch = try await node.call(
+            .PATCH, "/v1/settings/application",
+            #"{"webhooks":{"url":"\#(hook)"},"callback_backoff_delay_ms":100,"max_callback_backoff_delay_ms":300}"#, token: token)
+        #expect(patch.status == 200)
+        try await register(node, token: token)
+        #expect(try await shardCount(node, token: token) == 1)
+
+        // 1 shard: sends to many recipients while the receiver fails, so their callbacks stay pending; inbound too.
+        receiver.failing.withLock { $0 = true }
+        let recipients = (0..<48).map { "1631555\(2000 + $0)" }
+        var sent: [String: String] = [:]
+        for to in recipients { sent[try #require(try await send(node, to: to, token: token))] = to }
+        var inbound: [String] = []
+        for n in 0..<6 {
+            let injected = try await node.call(.POST, "/gateway/inbound", #"{"from":"1631555\#(3000 + n)","type":"text","text":{"body":"q"}}"#)
+            #expect(injected.status == 200, "\(injected.json)")
+            inbound.append(try #require(injected.json["id"]?.stringValue))
+        }
+        try await waitUntil("statuses logged") {
+            await node.node.shards.actors[0].snapshot.messages.values.allSatisfy { $0.status == .read }
+        }
+        let pendingBefore = await node.node.shards.actors[0].pendingOutbox().count
+        #expect(pendingBefore >= 48 * 3)
+
+        // 1 → 4: 201, the count is 4, every message is on its hash's shard, nothing lost.
+        let split = try await setShards(node, 4, token: token)
+        #expect(split.status == 201, "\(split.json)")
+        #expect(try await shardCount(node, token: token) == 4)
+        #expect(node.node.shards.actors.count == 4)
+        #expect(await heldMessages(node) == sent)
+        #expect(try await dbMessages(node, token: token) == 48)
+        var pendingAfter = 0
+        for actor in node.node.shards.actors { pendingAfter += await actor.pendingOutbox().count }
+        #expect(pendingAfter == pendingBefore)
+        // Old inbound messages are marked read through their new owners; a repeat is a no-op.
+        for id in inbound {
+            #expect(try await node.call(.PUT, "/v1/messages/\(id)", #"{"status":"read"}"#, token: token).status == 200)
+        }
+        // Asking for the current value: 201, no change.
+        #expect(try await setShards(node, 4, token: token).status == 201)
+
+        // Pending callbacks are delivered after the cutover, each message's statuses in order.
+        receiver.failing.withLock { $0 = false }
+        try await waitUntil("every status callback") { sent.keys.allSatisfy { receiver.statuses()[$0]?.count ?? 0 >= 3 } }
+        for id in sent.keys {
+            let statuses = receiver.statuses()[id] ?? []
+            // Duplicates are allowed (at-least-once); the order is not: each value's first post comes in order.
+            var firsts: [String] = []
+            for status in statuses where !firsts.contains(status) { firsts.append(status) }
+            #expect(firsts == ["sent", "delivered", "read"], "\(id): \(statuses)")
+        }
+        try await waitUntil("every inbound callback") { receiver.inboundMessages().count >= 6 }
+
+        // New sends route by the new modulus.
+        for to in (0..<16).map({ "1631555\(4000 + $0)" }) { sent[try #require(try await send(node, to: to, token: token))] = to }
+        #expect(await heldMessages(node) == sent)
+
+        // 4 → 2 with sends running concurrently: every send gets 201 and none is lost.
+        let concurrent = try await withThrowingTaskGroup(of: (String, String)?.self) { group in
+            for n in 0..<120 {
+                let to = "1631555\(5000 + n)"
+                group.addTask { [node, token] in
+                    try await Task.sleep(for: .milliseconds(n % 40))
+                    let sent = try await node.call(.POST, "/v1/messages", #"{"to":"\#(to)","text":{"body":"c"}}"#, token: token)
+                    #expect(sent.status == 201, "\(sent.json)")
+                    return sent.json["messages"]?.arrayValue?.first?["id"]?.stringValue.map { ($0, to) }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(10))
+            let merge = try await setShards(node, 2, token: token)
+            #expect(merge.status == 201, "\(merge.json)")
+            var ids: [(String, String)] = []
+            for try await result in group { if let result { ids.append(result) } }
+            return ids
+        }
+        #expect(concurrent.count == 120)
+        for (id, to) in concurrent { sent[id] = to }
+        #expect(try await shardCount(node, token: token) == 2)
+        #expect(await heldMessages(node) == sent)
+        #expect(try await dbMessages(node, token: token) == Int64(sent.count))
+
+        // Restart: 2 shards, the same messages, and the log verifies.
+        try await node.stop()
+        node = try await RunningNode.start(directory)
+        token = try await webhookTests.relogin(node)
+        #expect(try await shardCount(node, token: token) == 2)
+        #expect(await heldMessages(node) == sent)
+        #expect(try await node.call(.PUT, "/v1/messages/\(inbound[0])", #"{"status":"read"}"#, token: token).status == 200)
+        try await node.stop()
+        let report = try LogInspector(dataDirectoryPath: directory.path, output: { _ in }).verify(LogInspector.VerifyOptions())
+        #expect(report.healthy, "\(report.problems)")
+    }
+
+    @Test func commandsAreHeldDuringTheCutoverAndASecondChangeIsRefused() async throws {
+        let directory = try TemporaryDirectory("courier-reshard-busy")
+        defer { directory.remove() }
+        let node = try await RunningNode.start(directory)
+        let token = try await WebhookEndToEndTests().login(node)
+        try await register(node, token: token)
+        // A command in flight under the old map: the cutover waits for it.
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        let inFlight = Task { [node] in
+            await node.node.shards.withShard(for: "16315551234") { _ in
+                for await _ in release { break }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        async let first = setShards(node, 2, token: token)
+        try await Task.sleep(for: .milliseconds(100))
+        // The gate is closed: a second change is refused, a send is held (not failed).
+        let second = try await setShards(node, 4, token: token)
+        #expect(second.status == 403 && second.json["errors"]?.arrayValue?.first?["code"] == 1011, "\(second.json)")
+        async let held = node.call(.POST, "/v1/messages", #"{"to":"16315551001","text":{"body":"held"}}"#, token: token)
+        try await Task.sleep(for: .milliseconds(100))
+        releaser.yield()
+        await inFlight.value
+        let firstResult = try await first
+        #expect(firstResult.status == 201, "\(firstResult.json)")
+        let heldResult = try await held
+        #expect(heldResult.status == 201, "\(heldResult.json)")
+        #expect(try await shardCount(node, token: token) == 2)
+        let id = try #require(heldResult.json["messages"]?.arrayValue?.first?["id"]?.stringValue)
+        // 16315551001 hashes to shard 1 of 2 (cluster.md §2).
+        #expect(await node.node.shards.actors[1].snapshot.messages[id] != nil)
+        try await node.stop()
+    }
+}
