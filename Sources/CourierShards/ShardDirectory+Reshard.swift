@@ -41,7 +41,7 @@ public struct OpenReshard: Hashable, Sendable {
         self.init(id: seq, from: change.fromShardCount, to: change.shardCount, sourceSeqs: seqs)
     }
 
-    static func beginEvent(from: Int, to: Int, sourceSeqs: [UInt64], nodeKey: String, epoch: UInt64) -> ShardChangeEvent {
+    public static func beginEvent(from: Int, to: Int, sourceSeqs: [UInt64], nodeKey: String, epoch: UInt64) -> ShardChangeEvent {
         var event = ShardChangeEvent(action: .reshardBegin, shardCount: to, shard: 0, ownerNodeKey: nodeKey, epoch: epoch)
         event.fromShardCount = from
         var writer = PayloadWriter(version: 1)
@@ -160,6 +160,8 @@ extension ShardDirectory {
         }
         gate.withLock { $0.closed = true }
         defer { reopen(count: open.to) }
+        // Every shard of the new map, replayed (a target whose transfer is done has no transfer to make it).
+        for shard in 0..<UInt16(open.to) { _ = try await madeActor(shard) }
         _ = try await transferAll(open, nodeKey: nodeKey, skipping: done)
         try await finish(open, control: control, nodeKey: nodeKey, skipping: done)
         logger.info(

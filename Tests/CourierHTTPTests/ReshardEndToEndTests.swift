@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CourierApp
 import CourierCore
 import CourierLog
+import CourierShards
 import CourierTesting
 import Foundation
 import Logging
@@ -204,5 +205,57 @@ import Testing
         // 16315551001 hashes to shard 1 of 2 (cluster.md §2).
         #expect(await node.node.shards.actors[1].snapshot.messages[id] != nil)
         try await node.stop()
+    }
+}
+
+/// A crash between `reshard-begin` and `reshard-commit`: the next start completes the change (roll-forward),
+/// whether the sources had logged their out-records or not, and nothing is lost.
+@Suite(.serialized) struct ReshardCrashTests {
+    @Test(arguments: [false, true])
+    func aRestartCompletesAnOpenReshard(outRecordLogged: Bool) async throws {
+        let directory = try TemporaryDirectory("courier-reshard-crash")
+        defer { directory.remove() }
+        let e2e = ReshardEndToEndTests()
+        var node = try await RunningNode.start(directory)
+        var token = try await WebhookEndToEndTests().login(node)
+        try await e2e.register(node, token: token)
+        var sent: [String: String] = [:]
+        for n in 0..<40 { sent[try #require(try await e2e.send(node, to: "1631555\(6000 + n)", token: token))] = "1631555\(6000 + n)" }
+        try await node.stop()
+
+        // What a crash in the middle of 1 → 2 leaves: the begin, the target's in-records, maybe the source's out-record.
+        let log = try LMDBEventLog(directory: directory.path + "/log", configuration: .init(), clock: SystemSources.clock, logger: Logger(label: "test.log"))
+        var source = ShardState(shard: 0)
+        try log.forEachRecord(shard: 0) { _ = try source.apply($0) }
+        let begin = OpenReshard.beginEvent(from: 1, to: 2, sourceSeqs: [source.appliedSeq], nodeKey: "test:1", epoch: 1)
+        let reshardID = try await log.append(LogEntry(shard: Record.controlShard, epoch: 1, kind: .shardChange, payload: begin.encoded())).seq
+        let plan = ReshardPlan(from: 1, to: 2)
+        let events = ShardState.inEvents(
+            source.transfers(to: 1, plan: plan), from: 0, sourceSeq: source.appliedSeq, to: 1, plan: plan, reshardID: reshardID,
+            ownerNodeKey: "test:1", epoch: 1)
+        _ = try await log.append(events.map { LogEntry(shard: 1, epoch: 1, kind: .shardChange, payload: $0.encoded()) })
+        if outRecordLogged {
+            var out = ShardChangeEvent(action: .splitOut, shardCount: 2, shard: 0, ownerNodeKey: "test:1", epoch: 1)
+            out.reshardID = reshardID
+            out.fromShardCount = 1
+            _ = try await log.append(LogEntry(shard: 0, epoch: 1, kind: .shardChange, payload: out.encoded()))
+        }
+        await log.close()
+
+        node = try await RunningNode.start(directory)
+        token = try await WebhookEndToEndTests().relogin(node)
+        #expect(try await e2e.shardCount(node, token: token) == 2)
+        #expect(await e2e.heldMessages(node) == sent)
+        sent[try #require(try await e2e.send(node, to: "16315551001", token: token))] = "16315551001"
+        #expect(await e2e.heldMessages(node) == sent)
+        try await node.stop()
+        // And again: the commit is in the log now.
+        node = try await RunningNode.start(directory)
+        token = try await WebhookEndToEndTests().relogin(node)
+        #expect(try await e2e.shardCount(node, token: token) == 2)
+        #expect(await e2e.heldMessages(node) == sent)
+        try await node.stop()
+        let report = try LogInspector(dataDirectoryPath: directory.path, output: { _ in }).verify(LogInspector.VerifyOptions())
+        #expect(report.healthy, "\(report.problems)")
     }
 }
