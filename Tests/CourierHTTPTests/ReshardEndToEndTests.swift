@@ -257,5 +257,20 @@ import Testing
         try await node.stop()
         let report = try LogInspector(dataDirectoryPath: directory.path, output: { _ in }).verify(LogInspector.VerifyOptions())
         #expect(report.healthy, "\(report.problems)")
+        // `courier log dump --json` shows the transfer: counts and moved callbacks, no message content.
+        let dumped = Mutex<[String]>([])
+        var options = LogInspector.DumpOptions()
+        options.filter.shard = 1
+        options.filter.kinds = [EventKind.shardChange.rawValue]
+        options.json = true
+        try LogInspector(dataDirectoryPath: directory.path, output: { line in dumped.withLock { $0.append(line) } }).dump(options)
+        let first = try JSONParser.parse(Array(try #require(dumped.withLock { $0.first }).utf8))
+        #expect(first["kind"] == "shard-change")
+        #expect(first["payload"]?["action"] == "split-in")
+        #expect(first["payload"]?["reshard_id"] == .integer(Int64(reshardID)))
+        #expect(first["payload"]?["parent_shard"] == 0)
+        #expect(first["payload"]?["transfer"]?["first"] == true)
+        let moved = sent.values.filter { ShardHash.shard(of: $0, shardCount: 2) == 1 && $0 != "16315551001" }.count
+        #expect(first["payload"]?["transfer"]?["messages"] == .integer(Int64(moved)))
     }
 }
