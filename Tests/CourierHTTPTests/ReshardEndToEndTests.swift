@@ -3,6 +3,7 @@ import CourierApp
 import CourierCore
 import CourierLog
 import CourierShards
+import CourierStore
 import CourierTesting
 import Foundation
 import Logging
@@ -272,5 +273,41 @@ import Testing
         #expect(first["payload"]?["transfer"]?["first"] == true)
         let moved = sent.values.filter { ShardHash.shard(of: $0, shardCount: 2) == 1 && $0 != "16315551001" }.count
         #expect(first["payload"]?["transfer"]?["messages"] == .integer(Int64(moved)))
+    }
+}
+
+/// With PostgreSQL and `replication_ack=replicated`: the new shards' streams replicate (the replicator follows
+/// the log's streams), and the change's records reach PostgreSQL before the 201.
+@Suite(.serialized) struct ReshardReplicatedTests {
+    @Test func newShardStreamsReplicate() async throws {
+        let database = try TestDatabase.create()
+        defer { database.drop() }
+        let directory = try TemporaryDirectory("courier-reshard-pg")
+        defer { directory.remove() }
+        let e2e = ReshardEndToEndTests()
+        let node = try await RunningNode.start(directory, database: database.configuration)
+        let token = try await WebhookEndToEndTests().login(node)
+        try await e2e.register(node, token: token)
+        var sent: [String: String] = [:]
+        for n in 0..<24 { sent[try #require(try await e2e.send(node, to: "1631555\(7000 + n)", token: token))] = "1631555\(7000 + n)" }
+        let split = try await e2e.setShards(node, 4, token: token)
+        #expect(split.status == 201, "\(split.json)")
+        for n in 0..<8 { sent[try #require(try await e2e.send(node, to: "1631555\(7100 + n)", token: token))] = "1631555\(7100 + n)" }
+        #expect(await e2e.heldMessages(node) == sent)
+        let connection = try PGConnection(url: database.url)
+        var counts: [String: String] = [:]
+        for _ in 0..<500 {
+            counts = Dictionary(
+                uniqueKeysWithValues: try connection.execute(
+                    "SELECT shard::text, count(*)::text FROM events WHERE kind = 7 AND shard < 4 GROUP BY shard"
+                ).rows.compactMap { row in row[0].flatMap { shard in row[1].map { (shard, $0) } } })
+            if counts.count == 4 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Shard 0 has its split-out, shards 1–3 their split-in records.
+        #expect(counts.keys.sorted() == ["0", "1", "2", "3"], "\(counts)")
+        let sends = try connection.execute("SELECT count(*)::text FROM events WHERE kind = 1").rows.first?[0] ?? nil
+        #expect(sends == "32")
+        try await node.stop()
     }
 }
