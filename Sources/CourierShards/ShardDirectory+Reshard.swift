@@ -78,6 +78,7 @@ extension ShardDirectory {
         let claimed = try gate.withLock { gate -> Int? in
             guard !gate.resharding else { throw ReshardError("another shard count change is in progress") }
             guard gate.shardCount != newCount else { return nil }
+            guard gate.maintenance == 0 else { throw ReshardError("message GC is running; change the shard count after it ends") }
             gate.resharding = true
             gate.closed = true
             return gate.shardCount

@@ -18,6 +18,8 @@ public final class ShardDirectory: Sendable {
         var inFlight = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
         var resharding = false
+        /// Long holders (message GC passes) in flight: a shard count change is refused while there are any.
+        var maintenance = 0
         /// Gets the outbox entries a reshard moved, under their old shard and seq, once the change is committed.
         var onOutboxMoved: (@Sendable ([OutboxEntry]) -> Void)? = nil
     }
@@ -72,10 +74,13 @@ public final class ShardDirectory: Sendable {
     }
 
     /// Runs `body` with the active map, holding off a cutover until it returns; during a cutover it waits
-    /// for the new map. Use it for everything that changes a shard's state.
-    public func withMap<T: Sendable>(_ body: (_ shardCount: Int, _ actors: [ShardActor]) async throws -> T) async rethrows -> T {
-        let (count, actors) = await enter()
-        defer { leave() }
+    /// for the new map. Use it for everything that changes a shard's state. `maintenance`: a long holder
+    /// (message GC) during which a shard count change is refused rather than waited for.
+    public func withMap<T: Sendable>(
+        maintenance: Bool = false, _ body: (_ shardCount: Int, _ actors: [ShardActor]) async throws -> T
+    ) async rethrows -> T {
+        let (count, actors) = await enter(maintenance: maintenance)
+        defer { leave(maintenance: maintenance) }
         return try await body(count, actors)
     }
 
@@ -89,11 +94,12 @@ public final class ShardDirectory: Sendable {
         try await withMap { count, actors in Int(shard) < count ? try await body(actors[Int(shard)]) : nil }
     }
 
-    private func enter() async -> (Int, [ShardActor]) {
+    private func enter(maintenance: Bool) async -> (Int, [ShardActor]) {
         while true {
             let entered = gate.withLock { gate -> (Int, [ShardActor])? in
                 guard !gate.closed else { return nil }
                 gate.inFlight += 1
+                if maintenance { gate.maintenance += 1 }
                 return (gate.shardCount, gate.actors)
             }
             if let entered { return entered }
@@ -108,8 +114,11 @@ public final class ShardDirectory: Sendable {
         }
     }
 
-    private func leave() {
-        gate.withLock { $0.inFlight -= 1 }
+    private func leave(maintenance: Bool) {
+        gate.withLock {
+            $0.inFlight -= 1
+            if maintenance { $0.maintenance -= 1 }
+        }
     }
 
     /// Replays every shard from the log; returns the number of records applied.
