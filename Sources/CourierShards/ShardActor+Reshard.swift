@@ -27,7 +27,7 @@ extension ShardActor {
         var all: [LogPosition] = []
         var start = 0
         while start < events.count {
-            let batch = events[start..<min(start + 1_000, events.count)]
+            let batch = events[start..<min(start + 10_000, events.count)]
             start += batch.count
             let payloads = batch.map { Event.shardChange($0).encodedPayload() }
             let positions: [LogPosition]

@@ -87,12 +87,22 @@ extension ShardDirectory {
         let started = ContinuousClock.now
         let deadline = started + budget
         var outcome = "aborted"
+        var phases: [String] = []
+        var phaseStarted = started
+        func phase(_ name: String) {
+            let now = ContinuousClock.now
+            phases.append("\(name) \(now - phaseStarted)")
+            phaseStarted = now
+        }
         defer {
             let pause = ContinuousClock.now - started
             Self.pauseTimer.recordNanoseconds(pause.nanoseconds)
             logger.info(
                 "shard count change \(outcome)",
-                metadata: ["shard.count.from": "\(oldCount)", "shard.count.to": "\(newCount)", "reshard.pause": "\(pause)"])
+                metadata: [
+                    "shard.count.from": "\(oldCount)", "shard.count.to": "\(newCount)", "reshard.pause": "\(pause)",
+                    "reshard.phases": "\(phases.joined(separator: ", "))",
+                ])
         }
         // 1. Hold: wait for commands already routed by the old map, then for the sources' appends.
         while gate.withLock({ $0.inFlight }) > 0 {
@@ -113,6 +123,7 @@ extension ShardDirectory {
         }
         var sourceSeqs: [UInt64] = []
         for actor in sources { sourceSeqs.append(await actor.appliedSeq) }
+        phase("drain")
         // 2. Begin, transfers, out-records, commit.
         let reshardID: UInt64
         do {
@@ -127,6 +138,7 @@ extension ShardDirectory {
         let moved: [OutboxEntry]
         do {
             moved = try await transferAll(open, nodeKey: nodeKey, skipping: [])
+            phase("transfers")
             guard ContinuousClock.now < deadline else { throw ReshardError("the cutover did not finish within \(budget)") }
         } catch {
             await rollBack(open, control: control, nodeKey: nodeKey)
@@ -137,6 +149,7 @@ extension ShardDirectory {
         // 3. Past the first out-record the change only goes forward (a restart completes it).
         do {
             try await finish(open, control: control, nodeKey: nodeKey, skipping: [])
+            phase("out-records and commit")
         } catch {
             // Every target has its state: serve the new map now; the next start logs what is missing.
             reopen(count: newCount)

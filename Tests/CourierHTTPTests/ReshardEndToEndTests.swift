@@ -124,7 +124,9 @@ import Testing
 
         // Pending callbacks are delivered after the cutover, each message's statuses in order.
         receiver.failing.withLock { $0 = false }
-        try await waitUntil("every status callback") { sent.keys.allSatisfy { receiver.statuses()[$0]?.count ?? 0 >= 3 } }
+        try await waitUntil("every status callback") {
+            sent.keys.allSatisfy { Set(receiver.statuses()[$0] ?? []).isSuperset(of: ["sent", "delivered", "read"]) }
+        }
         for id in sent.keys {
             let statuses = receiver.statuses()[id] ?? []
             // Duplicates are allowed (at-least-once); the order is not: each value's first post comes in order.
@@ -321,6 +323,44 @@ import Testing
         #expect(counts.keys.sorted() == ["0", "1", "2", "3"], "\(counts)")
         let sends = try connection.execute("SELECT count(*)::text FROM events WHERE kind = 1").rows.first?[0] ?? nil
         #expect(sends == "32")
+        try await node.stop()
+    }
+}
+
+/// The pause of a change with a larger state: every message still held, on its hash's shard, and the
+/// pause (`courier_reshard_pause_seconds`) logged and well under the 10 s budget.
+@Suite(.serialized) struct ReshardPauseTests {
+    @Test func pauseWith20000Messages() async throws {
+        let directory = try TemporaryDirectory("courier-reshard-pause")
+        defer { directory.remove() }
+        let e2e = ReshardEndToEndTests()
+        let node = try await RunningNode.start(directory)
+        let token = try await WebhookEndToEndTests().login(node)
+        try await e2e.register(node, token: token)
+        let shards = node.node.shards
+        let content = Array(#"{"body":"x"}"#.utf8)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<64 {
+                group.addTask {
+                    for n in stride(from: worker, to: 20_000, by: 64) {
+                        let to = "1631555\(100_000 + n % 5_000)"
+                        _ = try await shards.withShard(for: to) {
+                            try await $0.send(SendRequest(messageID: "gBGp\(n)", to: to, type: "text", content: content))
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for (count, label) in [(4, "1 → 4"), (2, "4 → 2")] {
+            let started = ContinuousClock.now
+            let change = try await e2e.setShards(node, count, token: token)
+            let elapsed = ContinuousClock.now - started
+            #expect(change.status == 201, "\(change.json)")
+            print("reshard \(label) with 20000 messages: POST answered in \(elapsed)")
+            #expect(elapsed < .seconds(10))
+            #expect(await e2e.heldMessages(node).count == 20_000)
+        }
         try await node.stop()
     }
 }
