@@ -184,21 +184,41 @@ extension ShardDirectory {
     }
 
     /// The in-records of every (source, target) pair, sources in `skipping` left out; returns the outbox
-    /// entries moved, under their source identities.
+    /// entries moved, under their source identities. Pairs run side by side (up to 8): their records go to
+    /// different streams or, for one target, keep each source's order, and a source's records only clear
+    /// that source's copies.
     private func transferAll(_ open: OpenReshard, nodeKey: String, skipping: Set<UInt16>) async throws -> [OutboxEntry] {
         let plan = ReshardPlan(from: open.from, to: open.to)
-        var moved: [OutboxEntry] = []
-        for (source, target) in plan.transfers where !skipping.contains(source) {
-            let sourceActor = try await madeActor(source)
-            let targetActor = try await madeActor(target)
-            let (transfers, seq) = await sourceActor.transfers(to: target, plan: plan)
-            let events = ShardState.inEvents(
-                transfers, from: source, sourceSeq: seq, to: target, plan: plan, reshardID: open.id, ownerNodeKey: nodeKey,
-                epoch: epoch)
-            try await targetActor.appendShardChanges(events)
-            moved += transfers.flatMap(\.outbox)
+        let pairs = plan.transfers.filter { !skipping.contains($0.source) }
+        // Made first, one at a time (a new actor replays its stream once).
+        for pair in pairs {
+            _ = try await madeActor(pair.source)
+            _ = try await madeActor(pair.target)
         }
-        return moved
+        return try await withThrowingTaskGroup(of: [OutboxEntry].self) { group in
+            var moved: [OutboxEntry] = []
+            for (index, pair) in pairs.enumerated() {
+                if index >= 8, let done = try await group.next() { moved += done }
+                group.addTask {
+                    try await self.transfer(from: pair.source, to: pair.target, open: open, plan: plan, nodeKey: nodeKey)
+                }
+            }
+            for try await done in group { moved += done }
+            return moved
+        }
+    }
+
+    /// One pair: the source's moving state, logged by the target.
+    private func transfer(from source: UInt16, to target: UInt16, open: OpenReshard, plan: ReshardPlan, nodeKey: String) async throws
+        -> [OutboxEntry]
+    {
+        let sourceActor = try await madeActor(source)
+        let targetActor = try await madeActor(target)
+        let (transfers, seq) = await sourceActor.transfers(to: target, plan: plan)
+        let events = ShardState.inEvents(
+            transfers, from: source, sourceSeq: seq, to: target, plan: plan, reshardID: open.id, ownerNodeKey: nodeKey, epoch: epoch)
+        try await targetActor.appendShardChanges(events)
+        return transfers.flatMap(\.outbox)
     }
 
     /// The sources' out-records (those in `skipping` have theirs), then the control commit.
