@@ -193,3 +193,25 @@ import Testing
         #expect(old.encoded().first == 1)  // records without reshard fields keep the v1 layout
     }
 }
+
+/// The control stream's view of a shard count change.
+@Suite struct ControlStateReshardTests {
+    @Test func beginOpensCommitSetsTheCountAbortKeepsIt() throws {
+        var state = ControlState()
+        var seq: UInt64 = 0
+        func apply(_ action: ShardChangeEvent.Action, count: Int) throws {
+            seq += 1
+            let event = Event.shardChange(ShardChangeEvent(action: action, shardCount: count, shard: 0, ownerNodeKey: "n:1", epoch: 1))
+            try state.apply(
+                Record(shard: Record.controlShard, seq: seq, epoch: 1, timestamp: Timestamp(microseconds: Int64(seq)), kind: .shardChange, payload: event.encodedPayload()))
+        }
+        try apply(.assigned, count: 1)
+        try apply(.reshardBegin, count: 4)
+        #expect(state.openReshard == 2 && state.shardCount == 1)
+        try apply(.reshardAbort, count: 1)
+        #expect(state.openReshard == nil && state.shardCount == 1)
+        try apply(.reshardBegin, count: 4)
+        try apply(.reshardCommit, count: 4)
+        #expect(state.openReshard == nil && state.shardCount == 4)
+    }
+}
