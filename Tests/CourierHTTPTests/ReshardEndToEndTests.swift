@@ -364,3 +364,44 @@ import Testing
         try await node.stop()
     }
 }
+
+/// A cutover over its budget is rolled back: `reshard-abort` on the targets and the control stream, the old
+/// count kept (before and after a restart), the abort hook called, nothing lost, and a later change works.
+@Suite(.serialized) struct ReshardRollbackTests {
+    @Test func aCutoverOverItsBudgetIsRolledBack() async throws {
+        let directory = try TemporaryDirectory("courier-reshard-abort")
+        defer { directory.remove() }
+        let e2e = ReshardEndToEndTests()
+        var node = try await RunningNode.start(directory)
+        var token = try await WebhookEndToEndTests().login(node)
+        try await e2e.register(node, token: token)
+        var sent: [String: String] = [:]
+        for n in 0..<30 { sent[try #require(try await e2e.send(node, to: "1631555\(8000 + n)", token: token))] = "1631555\(8000 + n)" }
+        let reasons = Mutex<[String]>([])
+        await #expect(throws: ReshardError.self) {
+            try await node.node.shards.reshard(
+                to: 4, control: node.node.control, nodeKey: node.node.nodeKey, budget: .nanoseconds(1),
+                onAbort: { reason in reasons.withLock { $0.append(reason) } })
+        }
+        #expect(reasons.withLock { $0.count } == 1)
+        #expect(node.node.shards.shardCount == 1)
+        #expect(await e2e.heldMessages(node) == sent)
+        #expect(await node.node.control.snapshot.openReshard == nil)
+        // Sends go on under the old map.
+        sent[try #require(try await e2e.send(node, to: "16315551001", token: token))] = "16315551001"
+        try await node.stop()
+        node = try await RunningNode.start(directory)
+        token = try await WebhookEndToEndTests().relogin(node)
+        #expect(try await e2e.shardCount(node, token: token) == 1)
+        #expect(await e2e.heldMessages(node) == sent)
+        // The targets' copies were dropped: a later change to 2 moves each message once.
+        #expect(try await e2e.setShards(node, 2, token: token).status == 201)
+        #expect(await e2e.heldMessages(node) == sent)
+        var total = 0
+        for actor in node.node.shards.actors { total += await actor.snapshot.messages.count }
+        #expect(total == sent.count)
+        try await node.stop()
+        let report = try LogInspector(dataDirectoryPath: directory.path, output: { _ in }).verify(LogInspector.VerifyOptions())
+        #expect(report.healthy, "\(report.problems)")
+    }
+}
