@@ -25,8 +25,10 @@ extension Node {
         _ dispatcher: WebhookDispatcher, shards: ShardDirectory, gateway: GatewaySimulator, control: ControlActor,
         logger: Logger
     ) async throws {
-        gateway.inbound.onMessage { receipt in try await shards.actor(for: receipt.from).recordReceipt(receipt) }
-        dispatcher.onRecord { shard, event in try await shards.actors[Int(shard)].recordWebhook(event) }
+        gateway.inbound.onMessage { receipt in try await shards.withShard(for: receipt.from) { try await $0.recordReceipt(receipt) } }
+        // A shard a merge retired has no entries left: its moved entries live on in the survivor's stream.
+        dispatcher.onRecord { shard, event in _ = try await shards.withShard(number: shard) { try await $0.recordWebhook(event) } }
+        shards.onOutboxMoved { entries in dispatcher.forget(entries) }
         dispatcher.onPending {
             var entries: [OutboxEntry] = []
             for actor in shards.actors { entries += await actor.acknowledgedOutbox() }

@@ -83,7 +83,7 @@ public struct Node: Sendable {
             try await restoreSnapshotsFromDatabase(
                 database: database, log: log, snapshots: SnapshotStore(directory: dataDirectory.snapshotsPath), logger: logger)
         }
-        let shardCount = try await ShardMap.restoreOrAssign(
+        let (shardCount, openReshard) = try await ShardMap.restoreOrAssignMap(
             log: log, nodeKey: nodeKey, snapshots: SnapshotStore(directory: dataDirectory.snapshotsPath))
         var shardConfiguration = ShardActor.Configuration()
         shardConfiguration.queueLimit = configuration.shardQueueLimit
@@ -114,14 +114,8 @@ public struct Node: Sendable {
             onDispatch: { messageID, to in gateway.dispatch(messageID: messageID, to: to) })
         gateway.onReceipts { receipts in await Self.record(receipts, in: shards, logger: logger) }
         let replayed = try await shards.replayAll()
-        var redispatched = 0
-        for actor in shards.actors { redispatched += await actor.redispatchPending() }
         logger.info(
-            "shards replayed",
-            metadata: [
-                "shard.count": "\(shardCount)", "log.records": "\(replayed)", "node.key": "\(nodeKey)",
-                "gateway.redispatched": "\(redispatched)",
-            ])
+            "shards replayed", metadata: ["shard.count": "\(shardCount)", "log.records": "\(replayed)", "node.key": "\(nodeKey)"])
         var controlConfiguration = ControlActor.Configuration()
         // The replicated ack mode applies to user and token changes too.
         controlConfiguration.acknowledgement = shardConfiguration.acknowledgement
@@ -132,6 +126,11 @@ public struct Node: Sendable {
         let controlRecords = try await control.start()
         lateControl.set(control)
         logger.info("users and tokens replayed", metadata: ["log.records": "\(controlRecords)"])
+        // A shard count change a crash interrupted is completed before anything is served (cluster.md §8).
+        if let openReshard { try await shards.completeReshard(openReshard, control: control, nodeKey: nodeKey) }
+        var redispatched = 0
+        for actor in shards.actors { redispatched += await actor.redispatchPending() }
+        logger.info("gateway re-dispatch", metadata: ["gateway.redispatched": "\(redispatched)"])
         try await startWebhooks(webhooks, shards: shards, gateway: gateway, control: control, logger: logger)
         var apiConfiguration = APIConfiguration()
         apiConfiguration.bodyLimitBytes = configuration.bodyLimitBytes
@@ -179,7 +178,7 @@ public struct Node: Sendable {
             let lag = replicator?.status.streams.values.reduce(UInt64(0)) { $0 + $1.lagEvents } ?? 0
             return SupportFacts(
                 version: version, databaseEngine: databaseEngine,
-                schemaVersion: schemaVersion, shards: shardCount, nodeKey: nodeKey, dataFreeBytes: FreeSpace.bytes(dataPath),
+                schemaVersion: schemaVersion, shards: shards.shardCount, nodeKey: nodeKey, dataFreeBytes: FreeSpace.bytes(dataPath),
                 mediaFreeBytes: FreeSpace.bytes(media.root), replicationLagEvents: lag
             ).json
         }
@@ -206,6 +205,7 @@ public struct Node: Sendable {
         let outOfBand = Self.makeOutOfBandErrors(
             configuration, nodeKey: nodeKey, dispatcher: webhooks, gateway: gateway, replicator: startedReplicator, log: log,
             watchedPaths: [dataPath, media.root], control: control, clock: clock, logger: logger)
+        dependencies.outOfBandErrors = outOfBand
         await Self.wireServiceResults(
             messageGC: messageGC, mediaCollector: dependencies.mediaCollector, shards: shards, logger: logger)
         let application = Application(
@@ -223,6 +223,10 @@ public struct Node: Sendable {
 
     /// Logs receipts from the gateway as `status` events, one append per shard per batch.
     static func record(_ receipts: [GatewaySimulator.Receipt], in shards: ShardDirectory, logger: Logger) async {
+        await shards.withMap { count, actors in await record(receipts, count: count, actors: actors, logger: logger) }
+    }
+
+    private static func record(_ receipts: [GatewaySimulator.Receipt], count: Int, actors: [ShardActor], logger: Logger) async {
         var byShard: [Int: [StatusEvent]] = [:]
         for receipt in receipts {
             var errors: [UInt8] = []
@@ -234,11 +238,11 @@ public struct Node: Sendable {
                 messageID: receipt.messageID, waID: receipt.waID, status: receipt.status,
                 networkTimestamp: receipt.timestamp, errors: errors)
             if let conversation = receipt.conversationID { status.setBusinessInitiated(conversation: conversation) }
-            byShard[Int(shards.actor(for: receipt.waID).shard), default: []].append(status)
+            byShard[Int(ShardHash.shard(of: receipt.waID, shardCount: count)), default: []].append(status)
         }
         for (shard, statuses) in byShard {
             do {
-                try await shards.actors[shard].recordStatuses(statuses)
+                try await actors[shard].recordStatuses(statuses)
             } catch {
                 // Not logged: those sends stay without this status and are re-dispatched after a restart.
                 logger.warning("statuses not logged", metadata: ["shard.id": "\(shard)", "error": "\(error)"])
@@ -300,7 +304,15 @@ enum ShardMap {
     /// The shard count last assigned; on a new data dir, assigns 1 shard to this node. Starts from the newest
     /// usable control snapshot, which keeps the count once the early control segments left the live log.
     static func restoreOrAssign(log: any EventLog, nodeKey: String, snapshots: SnapshotStore? = nil) async throws -> Int {
+        try await restoreOrAssignMap(log: log, nodeKey: nodeKey, snapshots: snapshots).shardCount
+    }
+
+    /// The shard count, and a `reshard-begin` with no commit or abort after it (completed at start).
+    static func restoreOrAssignMap(
+        log: any EventLog, nodeKey: String, snapshots: SnapshotStore? = nil
+    ) async throws -> (shardCount: Int, open: OpenReshard?) {
         var shardCount: Int? = nil
+        var open: OpenReshard? = nil
         var fromSeq: UInt64 = 1
         for file in snapshots?.snapshots(shard: Record.controlShard) ?? [] {
             guard let store = snapshots, let loaded = try? store.load(file),
@@ -316,13 +328,21 @@ enum ShardMap {
                 throw AppError("the control stream starts at seq \(record.seq) and no usable control snapshot covers seq \(expected)")
             }
             expected += 1
-            if case .shardChange(let change)? = try Event.decode(record), change.action == .assigned {
-                shardCount = change.shardCount
+            if case .shardChange(let change)? = try Event.decode(record) {
+                switch change.action {
+                case .assigned: shardCount = change.shardCount
+                case .reshardBegin: open = OpenReshard(change, seq: record.seq)
+                case .reshardCommit:
+                    shardCount = change.shardCount
+                    open = nil
+                case .reshardAbort: open = nil
+                default: break
+                }
             }
         }
-        if let shardCount { return shardCount }
+        if let shardCount { return (shardCount, open) }
         let change = ShardChangeEvent(action: .assigned, shardCount: 1, shard: 0, ownerNodeKey: nodeKey, epoch: 1)
         _ = try await log.append(LogEntry(shard: Record.controlShard, epoch: 1, kind: .shardChange, payload: change.encoded()))
-        return 1
+        return (1, nil)
     }
 }

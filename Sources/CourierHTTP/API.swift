@@ -35,6 +35,8 @@ public struct APIDependencies: Sendable {
     /// The simulated network: registration codes, certificates, identities, and its `/gateway` control endpoints.
     /// nil: account and identity routes answer 503/1011 and `/gateway` is not mounted.
     public var gateway: GatewaySimulator? = nil
+    /// Where out-of-band errors found by a route go (webhooks.md §6: a reshard rolled back, 1014).
+    public var outOfBandErrors: OutOfBandErrors? = nil
     /// Message GC and `/v1/stats/*`: see `ServiceRoutes` and `StatsRoutes`.
     public var stats = StatsDependencies()
     /// `POST /gateway/inbound`: validates and logs an injected inbound message, returning its id; throws

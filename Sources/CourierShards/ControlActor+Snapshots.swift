@@ -33,7 +33,7 @@ extension ControlActor {
     /// clock) passed since the last one. A `snapshot` record alone never makes one due.
     func snapshotIfDue() {
         guard let store = configuration.snapshots, !snapshotInFlight, !lastAppliedIsSnapshot,
-            state.appliedSeq > snapshotSeq
+            state.appliedSeq > snapshotSeq, state.openReshard == nil  // a reshard's begin stays in the log until it ends
         else { return }
         if snapshotTime == .zero { snapshotTime = state.lastTimestamp }
         let byCount = state.appliedSeq >= snapshotSeq + configuration.snapshotEveryEvents

@@ -129,7 +129,8 @@ public actor ControlActor {
 
     /// Appends `events` as one atomic batch and folds the stream up to them; `undo` forgets what the deciding
     /// command reserved when nothing was logged.
-    func append(_ events: [Event], undo: (inout ControlState) -> Void) async throws {
+    @discardableResult
+    func append(_ events: [Event], undo: (inout ControlState) -> Void) async throws -> [LogPosition] {
         let entries = events.map {
             LogEntry(shard: Record.controlShard, epoch: epoch, kind: $0.kind, payload: $0.encodedPayload())
         }
@@ -158,6 +159,7 @@ public actor ControlActor {
                 )
             }
         }
+        return positions
     }
 
     private func catchUp(through seq: UInt64) throws {

@@ -129,16 +129,12 @@ public actor MessageGC {
         return "gc-" + String(number).leftPadded(to: 6)
     }
 
-    private func run(runID: String, automatic: Bool) async -> RunResult {
-        let started = ContinuousClock.now
-        let retention = Int64(configuration.retentionDays) * 86_400 * 1_000_000
-        var deleted: UInt64 = 0
-        var failure: String? = nil
-        var removed: [LMDBEventLog.RemovedSegment] = []
-        // Shards are independent streams: their passes run side by side.
-        let stepLimit = configuration.stepLimit
-        let outcomes = await withTaskGroup(of: (UInt16, Result<ShardActor.GCPassResult, any Error>).self) { group in
-            for actor in shards.actors {
+    /// One GC pass per shard, side by side; outcomes in shard order.
+    private static func passes(
+        _ actors: [ShardActor], runID: String, retention: Int64, stepLimit: Int
+    ) async -> [(UInt16, Result<ShardActor.GCPassResult, any Error>)] {
+        await withTaskGroup(of: (UInt16, Result<ShardActor.GCPassResult, any Error>).self) { group in
+            for actor in actors {
                 group.addTask {
                     do {
                         return (actor.shard, .success(try await actor.runGC(runID: runID, retentionMicroseconds: retention, stepLimit: stepLimit)))
@@ -151,6 +147,18 @@ public actor MessageGC {
             for await outcome in group { outcomes.append(outcome) }
             return outcomes.sorted { $0.0 < $1.0 }
         }
+    }
+
+    private func run(runID: String, automatic: Bool) async -> RunResult {
+        let started = ContinuousClock.now
+        let retention = Int64(configuration.retentionDays) * 86_400 * 1_000_000
+        var deleted: UInt64 = 0
+        var failure: String? = nil
+        var removed: [LMDBEventLog.RemovedSegment] = []
+        // Shards are independent streams: their passes run side by side.
+        let stepLimit = configuration.stepLimit
+        // Inside the shard directory's gate: a shard count change is refused while the passes run.
+        let outcomes = await shards.withMap(maintenance: true) { _, actors in await Self.passes(actors, runID: runID, retention: retention, stepLimit: stepLimit) }
         var passes: [ShardActor.GCPassResult] = []
         for (shard, outcome) in outcomes {
             switch outcome {

@@ -51,7 +51,7 @@ public actor ShardActor {
     /// (which alone never makes another one due).
     var snapshotTime = Timestamp.zero
     var lastAppliedIsSnapshot = false
-    private var pendingAppends = 0 {
+    var pendingAppends = 0 {
         didSet { metrics.queueDepth.record(pendingAppends) }
     }
     private let metrics: ShardMetrics

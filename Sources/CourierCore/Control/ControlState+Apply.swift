@@ -20,7 +20,10 @@ extension ControlState {
         case .token(let token): apply(token, at: record)
         case .settingsChange(let change): apply(change)
         case .accountChange(let change): account.apply(change, at: record.timestamp)
-        case .shardChange(let change): if change.action == .assigned { shardCount = change.shardCount }
+        case .shardChange(let change):
+            if change.action == .assigned || change.action == .reshardCommit { shardCount = change.shardCount }
+            if change.action == .reshardBegin { openReshard = record.seq }
+            if change.action == .reshardCommit || change.action == .reshardAbort { openReshard = nil }
         case .send, .status, .markRead, .receipt, .webhookDelivered, .webhookDropped, .gc, .rotation, .snapshot: break
         case nil: unknownRecords += 1
         }

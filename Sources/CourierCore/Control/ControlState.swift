@@ -28,6 +28,9 @@ public struct ControlState: Hashable, Sendable {
     public internal(set) var unknownRecords = 0
     /// The shard count of the last `shard-change assigned` record (the shard map, kept in control snapshots).
     public internal(set) var shardCount: Int? = nil
+    /// The control seq of a `reshard-begin` with no commit or abort yet. Not in snapshots: none is taken
+    /// while it is set, so a restart always finds the begin in the log (`ShardMap`).
+    public internal(set) var openReshard: UInt64? = nil
     /// Usernames whose `created` / `deleted` is appended but not yet applied, so a concurrent command does not
     /// decide on stale state. Cleared by `apply` or `appendFailed`; not part of the folded state.
     var pendingCreations: Set<String> = []

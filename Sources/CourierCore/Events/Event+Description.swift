@@ -12,6 +12,7 @@ extension Event {
             webhookSummary
         case .shardChange(let event):
             "\(event.action.rawValue) shard=\(event.shard) shards=\(event.shardCount) owner=\(event.ownerNodeKey) epoch=\(event.epoch)"
+                + event.reshardSummary
         case .settingsChange(let event):
             "section=\(event.section)" + (event.reset ? " reset" : "")
                 + " fields=\(event.parsedValue.objectValue?.keys.joined(separator: ",") ?? "-")"
@@ -58,6 +59,7 @@ extension Event {
                 "epoch": .integer(Int64(event.epoch)), "boundary_seq": .integer(Int64(event.boundarySeq)),
             ]
             if let parent = event.parentShard { object["parent_shard"] = .integer(Int64(parent)) }
+            for (key, value) in event.reshardJSON.members { object[key] = value }
             return .object(object)
         case .settingsChange(let event):
             // Media-provider credentials print as *** (eventlog.md §2, §8).

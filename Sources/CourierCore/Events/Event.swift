@@ -246,6 +246,11 @@ public struct ShardChangeEvent: Hashable, Sendable {
     public var epoch: UInt64
     public var boundarySeq: UInt64
     public var parentShard: UInt16?
+    /// v2, resharding (`ShardState+Reshard.swift`): the control seq of the `reshard-begin` this record belongs
+    /// to, the count before it, and for `split-in`/`merge-in` the moved state (a `ReshardTransfer`).
+    public var reshardID: UInt64 = 0
+    public var fromShardCount: Int = 0
+    public var transfer: [UInt8] = []
 
     public init(action: Action, shardCount: Int, shard: UInt16, ownerNodeKey: String, epoch: UInt64,
         boundarySeq: UInt64 = 0, parentShard: UInt16? = nil)
@@ -260,7 +265,8 @@ public struct ShardChangeEvent: Hashable, Sendable {
     }
 
     public func encoded() -> [UInt8] {
-        var writer = PayloadWriter(version: 1)
+        let resharding = reshardID != 0 || fromShardCount != 0 || !transfer.isEmpty
+        var writer = PayloadWriter(version: resharding ? 2 : 1, capacity: 64 + transfer.count)
         writer.write(action.rawValue)
         writer.write(UInt64(shardCount))
         writer.write(UInt64(shard))
@@ -269,12 +275,17 @@ public struct ShardChangeEvent: Hashable, Sendable {
         writer.write(boundarySeq)
         writer.write(parentShard != nil)
         if let parentShard { writer.write(UInt64(parentShard)) }
+        if resharding {  // v2
+            writer.write(reshardID)
+            writer.write(UInt64(fromShardCount))
+            writer.write(bytes: transfer)
+        }
         return writer.bytes
     }
 
     public init(decoding payload: [UInt8]) throws {
         var reader = try PayloadReader(payload)
-        try checkVersion(reader, supported: 1, kind: .shardChange)
+        try checkVersion(reader, supported: 2, kind: .shardChange)
         let name = try reader.readString()
         guard let action = Action(rawValue: name) else {
             throw RecordError(.malformedPayload, "unknown shard-change action '\(name)'")
@@ -286,6 +297,11 @@ public struct ShardChangeEvent: Hashable, Sendable {
         epoch = try reader.readUInt64()
         boundarySeq = try reader.readUInt64()
         parentShard = try reader.readBool() ? UInt16(truncatingIfNeeded: try reader.readUInt64()) : nil
+        if reader.version >= 2 {
+            reshardID = try reader.readUInt64()
+            fromShardCount = try reader.readInt()
+            transfer = try reader.readBytes()
+        }
         try reader.expectEnd()
     }
 }

@@ -192,7 +192,9 @@ public struct ShardState: Hashable, Sendable {
             effects += applyGC(event, at: record)
         case .receipt, .markRead, .webhookDelivered, .webhookDropped:
             effects += applyWebhookEvent(event!, record: record)
-        case .shardChange, .settingsChange, .userChange, .token, .rotation, .snapshot:
+        case .shardChange(let change):
+            effects += try applyShardChange(change, record: record)
+        case .settingsChange, .userChange, .token, .rotation, .snapshot:
             break
         case .accountChange:  // control stream only
             break

@@ -112,6 +112,24 @@ public struct WebhookScheduler: Sendable {
         }
     }
 
+    /// Forgets entries that moved to another shard under a new identity (resharding): those not part of a
+    /// batch leave their queue; one in flight or waiting to retry stays (its repeat under the new identity is
+    /// an at-least-once duplicate).
+    public mutating func forget(_ entries: [OutboxEntry]) {
+        for entry in entries {
+            let key = EntryKey(shard: entry.shard, seq: entry.seq)
+            guard known.contains(key), var queue = queues[entry.waID] else { continue }
+            if let id = queue.batch, batches[id]?.batch.entries.contains(where: { $0.shard == entry.shard && $0.seq == entry.seq }) == true {
+                continue
+            }
+            guard let index = queue.entries.firstIndex(where: { $0.shard == entry.shard && $0.seq == entry.seq }) else { continue }
+            queue.entries.remove(at: index)
+            known.remove(key)
+            queues[entry.waID] = queue.entries.isEmpty && queue.batch == nil ? nil : queue
+            if index == 0, queue.batch == nil { pushReady(entry.waID, queue) }
+        }
+    }
+
     private mutating func pushReady(_ waID: String, _ queue: Queue) {
         guard let head = queue.entries.first else { return }
         ready.push(ReadyKey(createdAt: head.createdAt, shard: head.shard, seq: head.seq, waID: waID))

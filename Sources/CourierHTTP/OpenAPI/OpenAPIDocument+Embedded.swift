@@ -1348,7 +1348,7 @@ extension OpenAPIDocument {
           "Account"
         ],
         "summary": "Set the shard count (admin)",
-        "description": "`cc` and `phone_number` must be the registered number (else 400/1009); `shards` one of 1, 2, 4, 8, 16, 32; `pin` when two-step verification is on (wrong → 403/1005); `cert` validated when present. Asking for the current value → 201. Not registered, or a change this build cannot make online (a single node without resharding) → 403/1011.",
+        "description": "`cc` and `phone_number` must be the registered number (else 400/1009); `shards` one of 1, 2, 4, 8, 16, 32; `pin` when two-step verification is on (wrong → 403/1005); `cert` validated when present. Asking for the current value → 201, no change; another value changes the shard count online (recipients that move are held, not failed, during the cutover) and answers 201 once the new map is committed. Not registered, another change in progress, message GC running, or a cutover that did not finish within 10 s (rolled back) → 403/1011.",
         "security": [
           {
             "bearerAuth": []

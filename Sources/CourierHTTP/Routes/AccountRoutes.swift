@@ -74,14 +74,17 @@ struct AccountRoutes {
                 let gateway = try dependencies.reachableGateway()
                 _ = try Self.verifiedName(cert, cc: shardRequest.cc, phoneNumber: shardRequest.phoneNumber, gateway: gateway)
             }
-            guard shardRequest.shards == dependencies.shards.shardCount else {
-                // Moving shard state online is the cluster's resharding (cluster.md §8), not in this build: refuse
-                // rather than strand stored messages under the old shard map.
-                throw APIError(
-                    1011,
-                    "changing the shard count from \(dependencies.shards.shardCount) to \(shardRequest.shards) needs online "
-                        + "resharding, which this build does not have; the shard count is unchanged",
-                    status: .forbidden)
+            // Online resharding on this node (cluster.md §8): 201 once the new map is committed and serving.
+            let logger = dependencies.logger
+            do {
+                _ = try await dependencies.shards.reshard(
+                    to: shardRequest.shards, control: control, nodeKey: dependencies.nodeKey,
+                    onAbort: { reason in
+                        logger.error("shard count change rolled back", metadata: ["reshard.reason": "\(reason)"])
+                        await dependencies.outOfBandErrors?.report(condition: .reshardRolledBack, details: reason)
+                    })
+            } catch let error as ReshardError {
+                throw APIError(1011, error.message, status: .forbidden)
             }
             return APIResponse.json(.created, [:])
         }

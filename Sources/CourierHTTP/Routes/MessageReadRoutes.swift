@@ -16,10 +16,11 @@ struct MessageReadRoutes {
             guard status.stringValue == "read" else { throw APIError(1009, "status must be \"read\"") }
             guard !id.hasPrefix("gBG") else { throw APIError(1009, "\(id) is an outbound message; only inbound messages are marked read") }
             guard let hash = MessageID.embeddedHash(id) else { throw APIError(1006, "no message \(id)") }
-            let actor = dependencies.shards.actors[Int(hash % UInt64(dependencies.shards.shardCount))]
             let outcome: MarkReadOutcome
             do {
-                outcome = try await actor.markRead(id)
+                outcome = try await dependencies.shards.withMap { count, actors in
+                    try await actors[Int(hash % UInt64(count))].markRead(id)
+                }
             } catch let error as ShardError {
                 throw MessageRoutes.apiError(error)
             }

@@ -39,7 +39,7 @@ struct MessageRoutes {
                 messageID: messageID, to: send.to, type: send.type, content: send.content, idempotencyKey: key)
             let reply: ShardReply
             do {
-                reply = try await dependencies.shards.actor(for: send.to).send(sendRequest)
+                reply = try await dependencies.shards.withShard(for: send.to) { try await $0.send(sendRequest) }
             } catch let error as ShardError {
                 throw Self.apiError(error)
             }

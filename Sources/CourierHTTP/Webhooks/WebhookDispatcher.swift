@@ -55,6 +55,8 @@ public actor WebhookDispatcher: Service {
     private var parked = 0
     /// Entries released by shard actors, taken by the next step (shards hand them over synchronously, in order).
     private nonisolated let inbox = Mutex<[OutboxEntry]>([])
+    /// Entries that moved to another shard (resharding), forgotten by the next step after the inbox is taken.
+    private nonisolated let moved = Mutex<[OutboxEntry]>([])
     private nonisolated let hooks = Mutex(Hooks())
     private nonisolated let statistics = Mutex(WebhookStats())
     private nonisolated let wake: AsyncStream<Void>.Continuation
@@ -100,6 +102,14 @@ public actor WebhookDispatcher: Service {
         wake.yield()
     }
 
+    /// Forgets entries a reshard moved to another shard: they come back through `enqueue` under their new
+    /// shard and seq, and the old identities must not be posted after newer entries of the same `wa_id`.
+    public nonisolated func forget(_ entries: [OutboxEntry]) {
+        guard !entries.isEmpty else { return }
+        moved.withLock { $0.append(contentsOf: entries) }
+        wake.yield()
+    }
+
     /// Queue figures and request counters as of now.
     public nonisolated func stats() -> WebhookStats { statistics.withLock { $0 } }
 
@@ -130,10 +140,12 @@ public actor WebhookDispatcher: Service {
         }
         let settings = self.settings ?? WebhookSettings()
         let incoming = inbox.withLock { entries in defer { entries = [] }; return entries }
+        let forgotten = moved.withLock { entries in defer { entries = [] }; return entries }
         let pending = hooks.withLock { $0.pending }
         if settings.url.isEmpty, pending != nil {
             // Nothing can go out: the entries stay in their shards' outboxes until a URL is set.
             parked += incoming.count
+            scheduler.forget(forgotten)
             publishStats()
             return
         }
@@ -144,6 +156,7 @@ public actor WebhookDispatcher: Service {
             for entry in await pending() { scheduler.enqueue(entry) }
         }
         for entry in incoming { scheduler.enqueue(entry) }
+        scheduler.forget(forgotten)
         let work = scheduler.due(now: clock(), settings: settings)
         publishStats()
         if !work.skip.isEmpty { coverSkipped(work.skip) }
