@@ -31,16 +31,16 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CCRC32C"),
+        .target(name: "CCourierNative"),
         .target(
             name: "CourierCore",
-            dependencies: ["CCRC32C", .product(name: "HashTreeCollections", package: "swift-collections")],
+            dependencies: ["CCourierNative", .product(name: "HashTreeCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "CourierLog",
             dependencies: [
-                "CourierCore", "CLMDB", "CZlib",
+                "CourierCore", "CLMDB", "CZlib", "CCourierNative",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -37,21 +37,23 @@ public struct SnapshotStore: Sendable {
     public func write(shard: UInt16, seq: UInt64, epoch: UInt64, timestamp: Timestamp, payload: [UInt8]) throws -> Snapshot {
         let folder = streamDirectory(shard)
         try FileSystem.createDirectory(folder)
-        var bytes = Self.magic + [1]
-        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
-        put(shard)
-        put(seq)
-        put(epoch)
-        put(timestamp.microseconds)
-        put(UInt32(payload.count))
-        bytes += payload
-        put(CRC32C.checksum(bytes))
+        var header = Self.magic + [1]
+        func put<T: FixedWidthInteger>(_ value: T, into bytes: inout [UInt8]) { withUnsafeBytes(of: value.bigEndian) { bytes += $0 } }
+        put(shard, into: &header)
+        put(seq, into: &header)
+        put(epoch, into: &header)
+        put(timestamp.microseconds, into: &header)
+        put(UInt32(payload.count), into: &header)
+        var trailer: [UInt8] = []
+        put(CRC32C.checksum(payload, continuing: CRC32C.checksum(header)), into: &trailer)
         let path = folder + "/" + String(seq).leftPadded(to: 20) + ".snap"
-        try FileSystem.writeAtomically(bytes, to: path)
+        // The payload is written as it is, never copied behind the header (snapshots reach tens of MB).
+        try FileSystem.writeAtomically([header, payload, trailer], to: path)
+        let byteCount = header.count + payload.count + trailer.count
         for old in snapshots(shard: shard).dropFirst(keep) {
             try? FileManager.default.removeItem(atPath: old.path)  // a leftover old snapshot only costs disk
         }
-        return Snapshot(shard: shard, seq: seq, epoch: epoch, timestamp: timestamp, path: path, bytes: bytes.count)
+        return Snapshot(shard: shard, seq: seq, epoch: epoch, timestamp: timestamp, path: path, bytes: byteCount)
     }
 
     /// The stream's snapshots, newest first (by file name; contents are checked by `load`).

@@ -1,4 +1,4 @@
-import CCRC32C
+import CCourierNative
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum every record carries.
 ///

@@ -1,3 +1,4 @@
+import CCourierNative
 import Foundation
 import Glibc
 
@@ -40,18 +41,47 @@ enum FileSystem {
 
     /// Writes `bytes` to `path` atomically and durably: temp file, fsync, rename, fsync the directory.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        try writeAtomically([bytes], to: path)
+    }
+
+    /// Bytes written before the writer waits for their write-back (see `writeAtomically(_:to:)`).
+    static let pacingChunkBytes = 1 << 20
+
+    /// Writes `parts` one after the other into `path` durably and atomically (temp file, fsync, rename,
+    /// fsync of the directory). Large files are paced: each 1 MiB is handed to the device as it is
+    /// written and the writer waits for the previous one, so the device never holds a burst of tens of
+    /// megabytes that every log commit's flush would queue behind (snapshots are written beside live
+    /// appends).
+    static func writeAtomically(_ parts: [[UInt8]], to path: String) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw LogError(.storage, "cannot create \(temporary): \(errorText())") }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard result > 0 else {
-                let message = errorText()
-                close(fd)
-                throw LogError(errno == ENOSPC ? .diskFull : .storage, "cannot write \(temporary): \(message)")
+        var fileOffset = 0
+        var flushedTo = 0
+        var previousStart = 0
+        for bytes in parts {
+            var written = 0
+            while written < bytes.count {
+                let length = min(bytes.count - written, pacingChunkBytes)
+                let result = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, length) }
+                guard result > 0 else {
+                    let message = errorText()
+                    close(fd)
+                    throw LogError(errno == ENOSPC ? .diskFull : .storage, "cannot write \(temporary): \(message)")
+                }
+                written += result
+                fileOffset += result
+                if fileOffset - flushedTo >= pacingChunkBytes {
+                    // Start write-back of what was just written; wait for the chunk before it. Advisory:
+                    // the fsync below is what makes the file durable.
+                    _ = courier_file_start_writeback(fd, Int64(flushedTo), Int64(fileOffset - flushedTo))
+                    if flushedTo > previousStart {
+                        _ = courier_file_wait_writeback(fd, Int64(previousStart), Int64(flushedTo - previousStart))
+                    }
+                    previousStart = flushedTo
+                    flushedTo = fileOffset
+                }
             }
-            written += result
         }
         guard fsync(fd) == 0 else {
             close(fd)
