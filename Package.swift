@@ -24,7 +24,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", providers: [.apt(["liblmdb-dev"])]),
@@ -34,7 +33,7 @@ let package = Package(
         .target(name: "CCourierNative"),
         .target(
             name: "CourierCore",
-            dependencies: ["CCourierNative", .product(name: "HashTreeCollections", package: "swift-collections")],
+            dependencies: ["CCourierNative"],
             swiftSettings: swiftSettings
         ),
         .target(

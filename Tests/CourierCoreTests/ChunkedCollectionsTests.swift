@@ -92,4 +92,43 @@ import Testing
         sorted.sort()
         #expect(Array(sorted) == reference.sorted())
     }
+
+    @Test(arguments: [11, 12, 13] as [UInt64])
+    func bucketedDictionaryBehavesLikeADictionary(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var bucketed = BucketedDictionary<String, Int>()
+        var reference: [String: Int] = [:]
+        var copies: [(BucketedDictionary<String, Int>, [String: Int])] = []
+        for step in 0..<20_000 {
+            let key = "m\(Int.random(in: 0..<3_000, using: &random))"
+            switch Int.random(in: 0..<100, using: &random) {
+            case 0..<50:
+                bucketed[key] = step
+                reference[key] = step
+            case 50..<75:
+                bucketed[key] = nil
+                reference[key] = nil
+            case 75..<85:
+                #expect(bucketed.removeValue(forKey: key) == reference.removeValue(forKey: key), "seed \(seed) step \(step)")
+            case 85..<98:
+                #expect(bucketed[key] == reference[key], "seed \(seed) step \(step)")
+            default:
+                copies.append((bucketed, reference))
+            }
+            #expect(bucketed.count == reference.count, "seed \(seed) step \(step)")
+        }
+        #expect(Dictionary(uniqueKeysWithValues: bucketed.map { ($0.key, $0.value) }) == reference)
+        #expect(Set(bucketed.keys) == Set(reference.keys))
+        #expect(bucketed.values.sorted() == reference.values.sorted())
+        let even = bucketed.filter { $0.value % 2 == 0 }
+        #expect(Dictionary(uniqueKeysWithValues: even.map { ($0.key, $0.value) }) == reference.filter { $0.value % 2 == 0 })
+        for (copy, elements) in copies {
+            #expect(Dictionary(uniqueKeysWithValues: copy.map { ($0.key, $0.value) }) == elements, "seed \(seed): a copy changed")
+        }
+        var other = BucketedDictionary<String, Int>()
+        for (key, value) in reference.sorted(by: { $0.key > $1.key }) { other[key] = value }
+        #expect(other == bucketed)
+        other[reference.keys.first ?? "x"] = -1
+        #expect(other != bucketed)
+    }
 }

@@ -1,5 +1,3 @@
-import HashTreeCollections
-
 /// An inbound message as a shard knows it: who sent it, what kind, whether the business read it.
 /// Bounded: the content lives in the `receipt` event and, while a callback is owed, its outbox entry.
 public struct InboundMessage: Hashable, Sendable {
@@ -107,7 +105,7 @@ public struct OutboxEntry: Hashable, Sendable {
 /// comes due and covers a toggled-off entry with a `webhook-delivered` of zero attempts. Replay is then
 /// a function of this shard's stream alone.
 public struct ShardWebhookState: Hashable, Sendable {
-    public internal(set) var inbound: TreeDictionary<String, InboundMessage> = [:]
+    public internal(set) var inbound: BucketedDictionary<String, InboundMessage> = [:]
     public internal(set) var outbox = OutboxQueue()
 
     public init() {}

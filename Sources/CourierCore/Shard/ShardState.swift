@@ -1,5 +1,3 @@
-import HashTreeCollections
-
 /// What a shard actor asks its state machine to decide.
 public enum ShardCommand: Hashable, Sendable {
     case send(SendRequest)
@@ -69,11 +67,11 @@ public struct ShardState: Hashable, Sendable {
     public internal(set) var appliedSeq: UInt64 = 0
     public internal(set) var epoch: UInt64 = 0
     public internal(set) var lastTimestamp = Timestamp.zero
-    /// Persistent (structurally shared) maps: a snapshot encoding a copy off the actor never makes the
-    /// next send pay for copying every message.
-    public internal(set) var messages: TreeDictionary<String, OutboundMessage> = [:]
+    /// Bucketed maps: a snapshot encoding a copy off the actor never makes the next send pay for
+    /// copying every message at once.
+    public internal(set) var messages: BucketedDictionary<String, OutboundMessage> = [:]
     /// `to ‖ 0 ‖ key` → message id, for durable sends.
-    var idempotency: TreeDictionary<String, String> = [:]
+    var idempotency: BucketedDictionary<String, String> = [:]
     /// Same, for sends appended but not yet applied; cleared by `apply` or `appendFailed`.
     private var pendingIdempotency: [String: (messageID: String, digest: UInt64)] = [:]
     /// Records whose kind this build does not know, counted, never fatal (eventlog.md §4).
