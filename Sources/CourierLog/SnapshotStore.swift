@@ -1,3 +1,4 @@
+import CCourierNative
 import CourierCore
 import Foundation
 import Glibc
@@ -99,7 +100,7 @@ public struct SnapshotStore: Sendable {
 }
 
 extension SnapshotStore {
-    /// Encodes and writes a stream's snapshot on a dispatch queue (encoding and file work stay off the
+    /// Encodes and writes a stream's snapshot on a thread of its own (encoding and file work stay off the
     /// cooperative pool) and returns the `snapshot` record describing it. `name` is the stream's name in
     /// the snapshot id (`0`…`31`, `control`).
     public func writeInBackground(
@@ -107,7 +108,10 @@ extension SnapshotStore {
         encode: @escaping @Sendable () -> [UInt8]
     ) async throws -> SnapshotEvent {
         let result: Result<SnapshotEvent, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
+            // A thread of its own at nice 10: encoding and writing a large state takes the CPU only when
+            // request handling leaves it idle (snapshots are rare; a thread costs far less than one).
+            let thread = Thread {
+                _ = courier_thread_set_nice(10)
                 let payload = encode()
                 do {
                     let written = try write(shard: stream, seq: seq, epoch: epoch, timestamp: timestamp, payload: payload)
@@ -120,6 +124,8 @@ extension SnapshotStore {
                     continuation.resume(returning: .failure(error))
                 }
             }
+            thread.name = "courier-snapshot"
+            thread.start()
         }
         return try result.get()
     }

@@ -1,0 +1,3 @@
+#include "courier_crc32c.h"
+#include "courier_file.h"
+#include "courier_thread.h"
