@@ -48,23 +48,11 @@ public struct ReshardTransfer: Hashable, Sendable {
         writer.write(last)
         writer.write(UInt64(messages.count))
         for moved in messages {
-            let message = moved.message
-            writer.write(moved.id)
-            writer.write(message.to)
-            writer.write(message.type)
-            writer.write(message.createdAt.microseconds)
-            writer.write(message.status.rawValue)
-            writer.write(message.statusAt.microseconds)
-            writer.write(message.bodyDigest)
-            writer.write(message.idempotencyKey)
+            writer.write(messageID: moved.id, moved.message)
         }
         writer.write(UInt64(inbound.count))
         for moved in inbound {
-            writer.write(moved.id)
-            writer.write(moved.message.from)
-            writer.write(moved.message.type)
-            writer.write(moved.message.receivedAt.microseconds)
-            writer.write(moved.message.read)
+            writer.write(inboundID: moved.id, moved.message)
         }
         writer.write(UInt64(outbox.count))
         for entry in outbox {
@@ -72,17 +60,7 @@ public struct ReshardTransfer: Hashable, Sendable {
             writer.write(entry.seq)
             writer.write(entry.waID)
             writer.write(entry.createdAt.microseconds)
-            switch entry.item {
-            case .inbound(let receipt):
-                writer.write(UInt64(EventKind.receipt.rawValue))
-                writer.write(bytes: receipt.encoded())
-            case .status(let status):
-                writer.write(UInt64(EventKind.status.rawValue))
-                writer.write(bytes: status.encoded())
-            case .service(let document):
-                writer.write(UInt64(EventKind.gc.rawValue))
-                writer.write(bytes: document)
-            }
+            writer.writeOutboxItem(of: entry)
         }
         return writer.bytes
     }
@@ -95,47 +73,20 @@ public struct ReshardTransfer: Hashable, Sendable {
         first = try reader.readBool()
         last = try reader.readBool()
         for _ in 0..<(try reader.readInt()) {
-            let id = try reader.readString()
-            let to = try reader.readString()
-            let type = try reader.readString()
-            let created = Timestamp(microseconds: try reader.readInt64())
-            let statusName = try reader.readString()
-            guard let status = MessageStatus(rawValue: statusName) else {
-                throw RecordError(.malformedPayload, "unknown status '\(statusName)' in reshard transfer")
-            }
-            let statusAt = Timestamp(microseconds: try reader.readInt64())
-            let digest = try reader.readUInt64()
-            let key = try reader.readOptionalString()
-            messages.append(
-                Message(
-                    id: id,
-                    message: OutboundMessage(
-                        to: to, type: type, createdAt: created, status: status, statusAt: statusAt, bodyDigest: digest,
-                        idempotencyKey: key)))
+            let (id, message) = try reader.readMessage(in: "reshard transfer")
+            messages.append(Message(id: id, message: message))
         }
         for _ in 0..<(try reader.readInt()) {
-            let id = try reader.readString()
-            let from = try reader.readString()
-            let type = try reader.readString()
-            let receivedAt = Timestamp(microseconds: try reader.readInt64())
-            let read = try reader.readBool()
-            inbound.append(Inbound(id: id, message: InboundMessage(from: from, type: type, receivedAt: receivedAt, read: read)))
+            let (id, message) = try reader.readInbound()
+            inbound.append(Inbound(id: id, message: message))
         }
         for _ in 0..<(try reader.readInt()) {
             let shard = UInt16(truncatingIfNeeded: try reader.readUInt64())
             let seq = try reader.readUInt64()
             let waID = try reader.readString()
             let createdAt = Timestamp(microseconds: try reader.readInt64())
-            let kind = try reader.readUInt64()
-            let payload = try reader.readBytes()
-            let item: OutboxItem
-            switch kind {
-            case UInt64(EventKind.receipt.rawValue): item = .inbound(try ReceiptEvent(decoding: payload))
-            case UInt64(EventKind.status.rawValue): item = .status(try StatusEvent(decoding: payload))
-            case UInt64(EventKind.gc.rawValue): item = .service(payload)
-            default: throw RecordError(.malformedPayload, "unknown outbox item kind \(kind) in reshard transfer")
-            }
-            outbox.append(OutboxEntry(shard: shard, seq: seq, waID: waID, item: item, createdAt: createdAt))
+            let (item, payload) = try reader.readOutboxItem(in: "reshard transfer")
+            outbox.append(OutboxEntry(shard: shard, seq: seq, waID: waID, item: item, createdAt: createdAt, encodedItem: payload))
         }
         try reader.expectEnd()
     }

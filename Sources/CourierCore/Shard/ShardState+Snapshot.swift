@@ -15,14 +15,7 @@ extension ShardState {
         writer.write(UInt64(messages.count))
         for id in creationOrder where !id.isEmpty {
             guard let message = messages[id] else { continue }  // collected by the run in progress
-            writer.write(id)
-            writer.write(message.to)
-            writer.write(message.type)
-            writer.write(message.createdAt.microseconds)
-            writer.write(message.status.rawValue)
-            writer.write(message.statusAt.microseconds)
-            writer.write(message.bodyDigest)
-            writer.write(message.idempotencyKey)
+            writer.write(messageID: id, message)
         }
         writer.write(gcRun != nil)
         if let run = gcRun {
@@ -65,23 +58,11 @@ extension ShardState {
         unknownRecords = try reader.readInt()
         let count = try reader.readInt()
         for _ in 0..<count {
-            let id = try reader.readString()
-            let to = try reader.readString()
-            let type = try reader.readString()
-            let created = Timestamp(microseconds: try reader.readInt64())
-            let statusName = try reader.readString()
-            guard let status = MessageStatus(rawValue: statusName) else {
-                throw RecordError(.malformedPayload, "unknown status '\(statusName)' in snapshot")
-            }
-            let statusAt = Timestamp(microseconds: try reader.readInt64())
-            let digest = try reader.readUInt64()
-            let key = try reader.readOptionalString()
-            messages[id] = OutboundMessage(
-                to: to, type: type, createdAt: created, status: status, statusAt: statusAt, bodyDigest: digest,
-                idempotencyKey: key)
-            if let key { idempotency[key] = id }
+            let (id, message) = try reader.readMessage(in: "snapshot")
+            messages[id] = message
+            if let key = message.idempotencyKey { idempotency[key] = id }
             creationOrder.append(id)
-            if status == .accepted { pendingMessages += 1 }
+            if message.status == .accepted { pendingMessages += 1 }
         }
         if reader.version == 1 {
             // Id order: creation order is recovered from the creation times.
