@@ -38,11 +38,13 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
         endIndex += 1
     }
 
-    /// Keeps the elements `keep` accepts, in order (a full rebuild: for rare passes such as the end of
-    /// a GC run).
+    /// Removes the elements `shouldRemove` accepts, keeping the order (a full rebuild: for rare passes
+    /// such as the end of a GC run).
     public mutating func removeAll(where shouldRemove: (Element) throws -> Bool) rethrows {
         var kept = ChunkedArray()
-        for element in self where try !shouldRemove(element) { kept.append(element) }
+        for chunk in chunks {
+            for element in chunk where try !shouldRemove(element) { kept.append(element) }
+        }
         self = kept
     }
 }

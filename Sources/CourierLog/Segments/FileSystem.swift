@@ -49,9 +49,9 @@ enum FileSystem {
 
     /// Writes `parts` one after the other into `path` durably and atomically (temp file, fsync, rename,
     /// fsync of the directory). Large files are paced: each 1 MiB is handed to the device as it is
-    /// written and the writer waits for the previous one, so the device never holds a burst of tens of
-    /// megabytes that every log commit's flush would queue behind (snapshots are written beside live
-    /// appends).
+    /// written, the writer waits for the previous one and then rests as long as that wait took, so the
+    /// device never holds a burst of tens of megabytes that every log commit's flush would queue behind,
+    /// and spends at most about half its time on this file (snapshots are written beside live appends).
     static func writeAtomically(_ parts: [[UInt8]], to path: String) throws {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -76,7 +76,12 @@ enum FileSystem {
                     // the fsync below is what makes the file durable.
                     _ = courier_file_start_writeback(fd, Int64(flushedTo), Int64(fileOffset - flushedTo))
                     if flushedTo > previousStart {
+                        let start = ContinuousClock.now
                         _ = courier_file_wait_writeback(fd, Int64(previousStart), Int64(flushedTo - previousStart))
+                        // Rest as long as the device was kept busy: at most half its time goes to this
+                        // file, the rest to the log's commits.
+                        let busy = ContinuousClock.now - start
+                        if busy > .microseconds(50) { Thread.sleep(forTimeInterval: Double(busy.components.attoseconds) / 1e18 + Double(busy.components.seconds)) }
                     }
                     previousStart = flushedTo
                     flushedTo = fileOffset
