@@ -12,7 +12,7 @@ struct GCBenchmark {
     var shards = 4
     var senders = 16
     /// Messages per `gc step` (≤ 10 000).
-    var stepLimit = ProcessInfo.processInfo.environment["COURIER_BENCH_GC_STEP"].flatMap(Int.init) ?? 250
+    var stepLimit = ProcessInfo.processInfo.environment["COURIER_BENCH_GC_STEP"].flatMap(Int.init) ?? MessageGC.Configuration(nodeKey: "bench").stepLimit
 
     struct Result {
         var messages: Int
