@@ -10,16 +10,9 @@ import Testing
 /// it go in batches, older snapshots go, and a rebuild from PostgreSQL alone still gives the log's state.
 @Suite struct PostgresCompactionTests {
     @Test func rowsUpToTheSnapshotGoAndRebuildStartsFromIt() async throws {
-        let database = try TestDatabase.create()
-        defer { database.drop() }
-        try Migrator().upgrade(PGConnection(url: database.url))
-        let fixture = try LogFixture(.lmdb)
-        defer { fixture.remove() }
-        let log = try fixture.open()
-        let replicator = Replicator(
-            log: log, database: database.configuration, configuration: .init(nodeKey: "test:1"), clock: fixture.clock.function,
-            logger: Logger(label: "test"))
-        replicator.start()
+        let replicated = try ReplicatedLogFixture()
+        defer { replicated.remove() }
+        let (database, fixture, log, replicator) = (replicated.database, replicated.fixture, replicated.log, replicated.replicator)
         var index = 0
         while index < 12_000 {
             var entries: [LogEntry] = []

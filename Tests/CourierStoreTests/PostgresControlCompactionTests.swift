@@ -43,16 +43,9 @@ import Testing
     }
 
     @Test func controlRowsUpToItsSnapshotGoAndTheRebuildFromPostgreSQLEqualsTheLog() async throws {
-        let database = try TestDatabase.create()
-        defer { database.drop() }
-        try Migrator().upgrade(PGConnection(url: database.url))
-        let fixture = try LogFixture(.lmdb)
-        defer { fixture.remove() }
-        let log = try fixture.open()
-        let replicator = Replicator(
-            log: log, database: database.configuration, configuration: .init(nodeKey: "test:1"), clock: fixture.clock.function,
-            logger: Logger(label: "test"))
-        replicator.start()
+        let replicated = try ReplicatedLogFixture()
+        defer { replicated.remove() }
+        let (database, fixture, log, replicator) = (replicated.database, replicated.fixture, replicated.log, replicated.replicator)
         try await writeControlHistory(log, clock: fixture.clock, count: 12_500)
         // A shard stream beside it: compacting the control stream leaves its rows alone.
         let send = SendEvent(messageID: "m0", to: "16315551000", type: "text", content: Array("{\"body\":\"x\"}".utf8))
@@ -107,16 +100,9 @@ import Testing
     }
 
     @Test func aGapAfterTheStoredSnapshotIsRefused() async throws {
-        let database = try TestDatabase.create()
-        defer { database.drop() }
-        try Migrator().upgrade(PGConnection(url: database.url))
-        let fixture = try LogFixture(.lmdb)
-        defer { fixture.remove() }
-        let log = try fixture.open()
-        let replicator = Replicator(
-            log: log, database: database.configuration, configuration: .init(nodeKey: "test:1"), clock: fixture.clock.function,
-            logger: Logger(label: "test"))
-        replicator.start()
+        let replicated = try ReplicatedLogFixture()
+        defer { replicated.remove() }
+        let (database, fixture, log, replicator) = (replicated.database, replicated.fixture, replicated.log, replicated.replicator)
         try await writeControlHistory(log, clock: fixture.clock, count: 30)
         for index in 0..<30 {
             let send = SendEvent(messageID: "m\(index)", to: "16315551000", type: "text", content: Array("{\"body\":\"x\"}".utf8))

@@ -11,16 +11,9 @@ import Testing
 /// with the shard state. Against the real PostgreSQL.
 @Suite struct PostgresLateStatusTests {
     @Test func aLateStatusForACollectedMessageCreatesNoRowAndSendsStillProject() async throws {
-        let database = try TestDatabase.create()
-        defer { database.drop() }
-        try Migrator().upgrade(PGConnection(url: database.url))
-        let fixture = try LogFixture(.lmdb)
-        defer { fixture.remove() }
-        let log = try fixture.open()
-        let replicator = Replicator(
-            log: log, database: database.configuration, configuration: .init(nodeKey: "test:1"), clock: fixture.clock.function,
-            logger: Logger(label: "test"))
-        replicator.start()
+        let replicated = try ReplicatedLogFixture()
+        defer { replicated.remove() }
+        let (database, fixture, log, replicator) = (replicated.database, replicated.fixture, replicated.log, replicated.replicator)
         var state = ShardState(shard: 0)
         func append(_ events: [Event]) async throws {
             fixture.clock.advance(microseconds: 10)

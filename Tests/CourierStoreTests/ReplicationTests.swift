@@ -36,16 +36,9 @@ import Testing
     }
 
     @Test func replicatedEventsEqualTheLogEventByEventAndReplayEqually() async throws {
-        let database = try TestDatabase.create()
-        defer { database.drop() }
-        try Migrator().upgrade(PGConnection(url: database.url))
-        let fixture = try LogFixture(.lmdb)
-        defer { fixture.remove() }
-        let log = try fixture.open()
-        let replicator = Replicator(
-            log: log, database: database.configuration, configuration: .init(nodeKey: "test:1"), clock: fixture.clock.function,
-            logger: logger)
-        replicator.start()
+        let replicated = try ReplicatedLogFixture(logger: logger)
+        defer { replicated.remove() }
+        let (database, fixture, log, replicator) = (replicated.database, replicated.fixture, replicated.log, replicated.replicator)
         try await writeHistory(log, clock: fixture.clock, count: 600)
         replicator.wake()
         try await waitCaughtUp(replicator, log)
