@@ -11,6 +11,8 @@ struct BenchOptions {
     var postgresURL: String?
     /// `--gc N`: measure only message GC of N terminal messages.
     var gcMessages: Int?
+    /// `--append N`: measure only group-commit appends with N concurrent appenders.
+    var appendOnly: Int?
 
     /// Events per group-commit run: enough that start-up and the last partial batches are noise.
     var groupCommitEvents: Int { quick ? 30_000 : 300_000 }
@@ -32,6 +34,7 @@ struct BenchOptions {
           --quick                    smaller runs, for a smoke test
           --gc N                     only message GC: N terminal messages collected in one call, with
                                      send p99 without and during GC
+          --append N                 only durable group-commit appends with N concurrent appenders
         """
 
     /// Parses `arguments` (without the program name); throws a message for the user on bad input.
@@ -58,6 +61,10 @@ struct BenchOptions {
                 let text = try value(of: argument, from: &remaining)
                 guard let count = Int(text), count >= 4 else { throw UsageError("--gc wants a whole number ≥ 4, got '\(text)'") }
                 options.gcMessages = count
+            case "--append":
+                let text = try value(of: argument, from: &remaining)
+                guard let count = Int(text), count >= 1 else { throw UsageError("--append wants a whole number ≥ 1, got '\(text)'") }
+                options.appendOnly = count
             case "--quick":
                 options.quick = true
             case "-h", "--help":

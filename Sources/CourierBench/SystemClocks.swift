@@ -19,16 +19,3 @@ enum SystemClocks {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }
-
-/// Counts the log's commits, so that events / commits gives the average group-commit batch.
-final class CommitCounter: Sendable {
-    private let commits = Atomic<Int>(0)
-
-    var count: Int { commits.load(ordering: .relaxed) }
-
-    /// Counts every commit of `log` from now on; the observer runs on the writer thread, so it only
-    /// bumps an atomic.
-    func observe(_ log: LMDBEventLog) {
-        log.addCommitObserver { [self] in commits.add(1, ordering: .relaxed) }
-    }
-}

@@ -37,6 +37,25 @@ if let count = options.gcMessages {
         exit(1)
     }
 }
+if let appenders = options.appendOnly {
+    do {
+        let events = options.groupCommitEvents
+        let result = try await AppendBenchmark(name: "group commit, \(appenders) appenders", appenders: appenders, events: events)
+            .run(directory: run.logDirectory("append-\(appenders)"))
+        run.remove()
+        let ms = { (nanoseconds: UInt64) in String(format: "%.2f", Double(nanoseconds) / 1e6) }
+        print("courier-bench --append \(appenders): \(machine) at start")
+        print(
+            "  \(Format.count(result.eventsPerSecond)) events/s, ack p50/p99/max \(ms(result.latency.p50Nanoseconds)) / "
+                + "\(ms(result.latency.p99Nanoseconds)) / \(ms(result.latency.maximumNanoseconds)) ms, "
+                + String(format: "%.1f events per commit", result.averageBatchEvents))
+        exit(0)
+    } catch {
+        run.remove()
+        printError("courier-bench: \(error)")
+        exit(1)
+    }
+}
 let figures: BenchFigures
 do {
     figures = try await BenchRun.measure(options: options, in: run)

@@ -23,6 +23,7 @@ extension LMDBEventLog {
             commit(batch)
         }
         syncAndAcknowledge()
+        stopSyncer()
         let waiters = queue.withLock { queue in
             queue.closed = true
             defer { queue.closeWaiters = [] }
@@ -99,8 +100,10 @@ extension LMDBEventLog {
         var checksums = [UInt32](repeating: 0, count: records.count)
         var lastKey = writer.lastKey
         let commitStart = ContinuousClock.now
+        let environment: LMDBEnvironment
         do {
-            guard let environment = writer.active else { throw LogError(.closed, "the event log is closed") }
+            guard let active = writer.active else { throw LogError(.closed, "the event log is closed") }
+            environment = active
             try environment.write { txn in
                 lastKey = writer.lastKey
                 for index in order {
@@ -121,68 +124,105 @@ extension LMDBEventLog {
         }
         writer.lastKey = lastKey
         writer.tails = tails
+        writer.commitNumber += 1
+        commits.add(1, ordering: .relaxed)
         metrics.commitDuration.record(duration: ContinuousClock.now - commitStart)
         metrics.batchEvents.record(records.count)
         metrics.recordAppends(records)
-        // This commit's data sync also flushed the previous commit's meta page (same file, written
-        // before): the previous commit is durable now, this one once its own meta page is.
-        let durable = writer.awaitingMetaSync
-        writer.awaitingMetaSync = UnsyncedCommit(
-            appends: Array(zip(batch, positions)), records: records, checksums: checksums, tails: tails, segmentID: writer.activeID)
-        if let durable { acknowledge(durable) }
-        if let environment = writer.active, environment.info().usedBytes >= configuration.segmentSizeBytes {
-            sealActiveSegment()
-        } else if queue.withLock({ $0.items.isEmpty }) {
-            // Nothing queued to piggyback on. Appenders just acknowledged usually append again at once:
-            // give them a moment, so the next commit's sync covers this meta page; otherwise sync it now
-            // rather than keep anyone waiting.
-            if durable == nil || !waitForWork(upTo: .microseconds(150)) { syncAndAcknowledge() }
+        let committed = UnsyncedCommit(
+            number: writer.commitNumber, appends: Array(zip(batch, positions)), records: records,
+            checksums: checksums, tails: tails, segmentID: writer.activeID, environment: environment)
+        // This commit's data sync also flushed the earlier commits' meta pages (same file, written
+        // before): they are durable now, this one once a sync that begins from here on returns.
+        let wakeSyncer = durability.withLock { durability -> Bool in
+            let earlier = durability.unsynced
+            durability.unsynced = [committed]
+            acknowledge(earlier)
+            defer { durability.syncerSleeping = false }
+            return durability.syncerSleeping
+        }
+        if wakeSyncer { syncerWake.signal() }
+        if environment.info().usedBytes >= configuration.segmentSizeBytes { sealActiveSegment() }
+    }
+
+    /// The sync thread: whenever commits await their meta page's sync, sync their file and acknowledge
+    /// every commit that returned before the sync began; exits when the writer stops it.
+    func runSyncer() {
+        while true {
+            let target = durability.withLock { durability -> UnsyncedCommit?? in
+                if let newest = durability.unsynced.last { return .some(newest) }
+                if durability.stopping { return .none }
+                durability.syncerSleeping = true
+                return .some(nil)
+            }
+            switch target {
+            case .none:
+                syncerDone.signal()
+                return
+            case .some(nil):
+                syncerWake.wait()
+            case .some(let newest?):
+                sync(through: newest)
+            }
         }
     }
 
-    /// Sleeps until an append arrives or `timeout` passes; returns whether work is queued.
-    func waitForWork(upTo timeout: DispatchTimeInterval) -> Bool {
-        let sleeping = queue.withLock { queue -> Bool in
-            guard queue.items.isEmpty else { return false }
-            queue.writerSleeping = true
-            return true
+    /// Stops the sync thread once it has nothing left to sync and waits for it (writer thread, at close).
+    func stopSyncer() {
+        let wake = durability.withLock { durability -> Bool in
+            durability.stopping = true
+            defer { durability.syncerSleeping = false }
+            return durability.syncerSleeping
         }
-        guard sleeping else { return true }
-        _ = wake.wait(timeout: .now() + timeout)
-        // A signal that lands after the timeout leaves the semaphore raised: the writer loop then wakes
-        // once for nothing, which it handles.
-        return queue.withLock { queue in
-            queue.writerSleeping = false
-            return !queue.items.isEmpty
-        }
+        if wake { syncerWake.signal() }
+        syncerDone.wait()
     }
 
-    /// Makes the newest commit's meta page durable with an explicit sync, then acknowledges its appends
-    /// (failing them if the sync fails: their durability is unknown).
+    /// Makes every commit so far durable with an explicit sync and acknowledges them (writer thread:
+    /// before sealing a segment, after a failed commit, at close).
     func syncAndAcknowledge() {
-        guard let pending = writer.awaitingMetaSync else { return }
-        writer.awaitingMetaSync = nil
+        guard let newest = durability.withLock({ $0.unsynced.last }) else { return }
+        sync(through: newest)
+    }
+
+    /// Syncs `newest`'s file, then acknowledges every commit up to and including it that is still
+    /// waiting (failing them if the sync fails: their durability is unknown).
+    private func sync(through newest: UnsyncedCommit) {
+        let start = ContinuousClock.now
+        let failure: (any Error)?
         do {
-            guard let environment = writer.active else { throw LogError(.closed, "the event log is closed") }
-            let start = ContinuousClock.now
-            try environment.sync()
+            try newest.environment.sync()
             metrics.commitDuration.record(duration: ContinuousClock.now - start)
+            failure = nil
         } catch {
             metrics.failedCommits.increment()
-            logger.error("event log sync failed", metadata: ["error": "\(error)", "log.records": "\(pending.records.count)"])
-            // The records are committed in the file, so later ones are numbered after them; whether they
-            // survive a power loss is unknown, so their appenders hear an error, never a false success.
-            publish(pending)
-            for item in pending.appends { item.append.continuation.resume(throwing: error) }
-            return
+            logger.error("event log sync failed", metadata: ["error": "\(error)", "log.records": "\(newest.records.count)"])
+            failure = error
         }
-        acknowledge(pending)
+        durability.withLock { durability in
+            let count = durability.unsynced.prefix { $0.number <= newest.number }.count
+            let synced = Array(durability.unsynced.prefix(count))
+            durability.unsynced.removeFirst(count)
+            acknowledge(synced, failure: failure)
+        }
     }
 
-    /// Publishes a durable commit to readers and resumes its appenders.
-    private func acknowledge(_ durable: UnsyncedCommit) {
-        publish(durable)
-        for item in durable.appends { item.append.continuation.resume(returning: item.positions) }
+    /// Publishes durable commits to readers and resumes their appenders, oldest first. Called with the
+    /// durability lock held, so that the writer and the sync thread publish and resume in commit order.
+    /// After a failed sync the records still go to readers (they are committed in the file and later
+    /// ones are numbered after them), but their appenders hear the error, never a false success.
+    private func acknowledge(_ durable: [UnsyncedCommit], failure: (any Error)? = nil) {
+        guard !durable.isEmpty else { return }
+        for commit in durable {
+            publish(commit)
+            for item in commit.appends {
+                if let failure {
+                    item.append.continuation.resume(throwing: failure)
+                } else {
+                    item.append.continuation.resume(returning: item.positions)
+                }
+            }
+        }
         for observer in commitObservers.withLock({ $0 }) { observer() }
     }
 

@@ -43,6 +43,10 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
     let wake = DispatchSemaphore(value: 0)
     var writer: WriterState
     let commitObservers = Mutex<[@Sendable () -> Void]>([])
+    let durability = Mutex(Durability())
+    let syncerWake = DispatchSemaphore(value: 0)
+    let syncerDone = DispatchSemaphore(value: 0)
+    let commits = Atomic<Int>(0)
     let metrics = LogMetrics()
 
     struct Tail: Hashable {
@@ -74,22 +78,33 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         var activeID: UInt64 = 0
         /// The greatest key in the active segment: keys above it go in with `MDB_APPEND`.
         var lastKey: (shard: UInt16, seq: UInt64) = (0, 0)
-        /// Appends of the newest commit: its data pages are synced, its meta page only written
-        /// (`MDB_NOMETASYNC`). They are acknowledged once the next commit's sync of the same file, or an
-        /// explicit sync when nothing else is queued, has made that meta page durable too: one device
-        /// flush per commit instead of two, and nobody hears success before both are on disk.
-        var awaitingMetaSync: UnsyncedCommit? = nil
-        /// The stream tails including the unsynced commit; `state.tails` shows only durable ones.
+        /// The stream tails including unsynced commits; `state.tails` shows only durable ones.
         var tails: [UInt16: Tail]? = nil
+        /// Numbers commits, so that a sync acknowledges exactly the commits written before it began.
+        var commitNumber: UInt64 = 0
+    }
+
+    /// Commits whose data pages are synced but whose meta page is only written (`MDB_NOMETASYNC`), oldest
+    /// first. Whichever sync of the same file begins after a commit returned makes its meta page durable:
+    /// the next commit's data sync (writer thread) or the sync thread's, which starts at once instead
+    /// of waiting for the next commit. Only then are its appends acknowledged and its records shown to
+    /// readers, in commit order, so nobody hears success before data and meta page are both on disk.
+    struct Durability {
+        var unsynced: [UnsyncedCommit] = []
+        var syncerSleeping = false
+        var stopping = false
     }
 
     /// A commit whose meta page is not yet durable: published to readers and appenders only once it is.
     struct UnsyncedCommit {
+        var number: UInt64
         var appends: [(append: PendingAppend, positions: [LogPosition])]
         var records: [Record]
         var checksums: [UInt32]
         var tails: [UInt16: Tail]
         var segmentID: UInt64
+        /// The file a sync has to cover.
+        var environment: LMDBEnvironment
     }
 
     /// Opens (creating if needed) the log in `directory` (normally `<data dir>/log`).
@@ -128,6 +143,9 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
             let thread = Thread { [self] in runWriter() }
             thread.name = "courier-logw"  // Linux keeps at most 15 characters
             thread.start()
+            let syncer = Thread { [self] in runSyncer() }
+            syncer.name = "courier-logs"
+            syncer.start()
         }
     }
 
@@ -179,7 +197,11 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         return records
     }
 
-    /// Calls `observer` on the writer thread after every commit (keep it short: it delays the next batch).
+    /// Transactions committed so far by this process (each is one group commit).
+    public var commitCount: Int { commits.load(ordering: .relaxed) }
+
+    /// Calls `observer` after every acknowledgement of durable commits, on the writer or the sync thread
+    /// (keep it short: it delays the next batch or sync).
     public func addCommitObserver(_ observer: @escaping @Sendable () -> Void) {
         commitObservers.withLock { $0.append(observer) }
     }
