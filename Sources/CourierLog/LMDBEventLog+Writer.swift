@@ -24,6 +24,7 @@ extension LMDBEventLog {
         }
         syncAndAcknowledge()
         stopSyncer()
+        prefill?.stop()
         let waiters = queue.withLock { queue in
             queue.closed = true
             defer { queue.closeWaiters = [] }
@@ -104,7 +105,7 @@ extension LMDBEventLog {
         do {
             guard let active = writer.active else { throw LogError(.closed, "the event log is closed") }
             environment = active
-            try environment.write { txn in
+            try prefill.withFileLock { try environment.write { txn in
                 lastKey = writer.lastKey
                 for index in order {
                     let record = records[index]
@@ -114,7 +115,7 @@ extension LMDBEventLog {
                     }
                     if isAppend { lastKey = (record.shard, record.seq) }
                 }
-            }
+            } }
         } catch {
             metrics.failedCommits.increment()
             logger.error("event log commit failed", metadata: ["error": "\(error)", "log.batch": "\(records.count)"])
@@ -142,7 +143,16 @@ extension LMDBEventLog {
             return durability.syncerSleeping
         }
         if wakeSyncer { syncerWake.signal() }
-        if environment.info().usedBytes >= configuration.segmentSizeBytes { sealActiveSegment() }
+        let usedBytes = environment.info().usedBytes
+        if usedBytes >= configuration.segmentSizeBytes {
+            sealActiveSegment()
+        } else if let prefill, usedBytes + configuration.prefillBytes / 2 > writer.prefillRequested {
+            writer.prefillRequested = min(usedBytes + configuration.prefillBytes, configuration.segmentSizeBytes)
+            prefill.request(
+                SegmentPrefill.Target(
+                    segmentID: writer.activeID, path: SegmentFiles.dataPath(directory: directory, id: writer.activeID),
+                    bytes: writer.prefillRequested))
+        }
     }
 
     /// The sync thread: whenever commits await their meta page's sync, sync their file and acknowledge
@@ -245,6 +255,10 @@ extension LMDBEventLog {
         // The next commit goes to another file, so its sync would not cover this one's meta page.
         syncAndAcknowledge()
         let id = writer.activeID
+        // Written ahead at most up to the segment size, which a sealed segment has reached: the file
+        // holds no zeros past LMDB's last page, and nothing more is written to it.
+        prefill?.retire(segmentID: id)
+        writer.prefillRequested = 0
         do {
             let next = try Self.createSegment(directory: directory, id: id + 1, configuration: configuration)
             let manifest = state.withLock { $0.segments[$0.segments.count - 1].manifest }
@@ -264,5 +278,13 @@ extension LMDBEventLog {
             // Keep appending to the current segment; the next commit tries again.
             logger.error("cannot seal event log segment", metadata: ["log.segment": "\(id)", "error": "\(error)"])
         }
+    }
+}
+
+extension Optional where Wrapped == SegmentPrefill {
+    /// Runs `body` holding the prefill's file lock, if there is a prefill.
+    func withFileLock<T>(_ body: () throws -> T) throws -> T {
+        guard let prefill = self else { return try body() }
+        return try prefill.fileLock.withLock { _ in try body() }
     }
 }

@@ -27,6 +27,10 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         /// The LMDB map a new segment starts with; nil derives it from the segment and batch sizes.
         /// The map doubles on `MDB_MAP_FULL`, so this only matters for tests and tuning.
         public var initialMapSizeBytes: Int? = nil
+        /// How far ahead of LMDB's last page the active segment's file is kept written with zeros, so
+        /// that commits overwrite blocks instead of growing the file (`SegmentPrefill`); never past
+        /// `segmentSizeBytes`. 0 turns it off.
+        public var prefillBytes: Int = 8 << 20
         /// Segments that leave the live log are gzipped into `archive/` and the newest this many kept
         /// (`COURIER_LOG_ARCHIVE_KEEP`); 0 deletes them instead.
         public var archiveKeep: Int = 30
@@ -47,6 +51,8 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
     let syncerWake = DispatchSemaphore(value: 0)
     let syncerDone = DispatchSemaphore(value: 0)
     let commits = Atomic<Int>(0)
+    /// nil when read-only or `prefillBytes` is 0.
+    let prefill: SegmentPrefill?
     let metrics = LogMetrics()
 
     struct Tail: Hashable {
@@ -82,6 +88,8 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
         var tails: [UInt16: Tail]? = nil
         /// Numbers commits, so that a sync acknowledges exactly the commits written before it began.
         var commitNumber: UInt64 = 0
+        /// How far the active segment's file was last asked to be written ahead (`SegmentPrefill`).
+        var prefillRequested = 0
     }
 
     /// Commits whose data pages are synced but whose meta page is only written (`MDB_NOMETASYNC`), oldest
@@ -139,6 +147,10 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
             }
         }
         state = Mutex(State(segments: segments, tails: tails))
+        prefill =
+            configuration.readOnly || configuration.prefillBytes <= 0
+            ? nil
+            : SegmentPrefill(chunkBytes: min(256 << 10, max(configuration.prefillBytes / 4, 4096)), logger: logger)
         if !configuration.readOnly {
             let thread = Thread { [self] in runWriter() }
             thread.name = "courier-logw"  // Linux keeps at most 15 characters

@@ -61,6 +61,52 @@ import Testing
     }
 }
 
+@Suite struct SegmentPrefillTests {
+    /// The active segment's file is written with zeros ahead of LMDB's pages, never past the segment
+    /// size; a log reopened on such a file goes on appending after its records, and sealed files end at
+    /// the segment size or their last commit.
+    @Test func theActiveFileIsWrittenAheadAndReopensCleanly() async throws {
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        var configuration = LMDBEventLog.Configuration()
+        configuration.segmentSizeBytes = 1 << 20
+        configuration.prefillBytes = 512 << 10
+        let open = {
+            try LMDBEventLog(
+                directory: fixture.logDirectory, configuration: configuration, clock: fixture.clock.function,
+                logger: Logger(label: "test"))
+        }
+        var log = try open()
+        _ = try await log.append((0..<20).map { LogEntry.testSend(shard: 0, index: $0, bodyBytes: 400) })
+        // ~10 KiB of records; the file reaches used + 512 KiB within moments.
+        var fileBytes = 0
+        for _ in 0..<200 {
+            fileBytes = log.segments().last?.fileBytes ?? 0
+            if fileBytes >= 512 << 10 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(fileBytes >= 512 << 10)
+        #expect(fileBytes <= configuration.segmentSizeBytes)
+        await log.close()
+
+        log = try open()
+        #expect(log.lastSeq(shard: 0) == 20)
+        for round in 0..<12 {
+            _ = try await log.append((0..<50).map { LogEntry.testSend(shard: 0, index: 20 + round * 50 + $0, bodyBytes: 4000) })
+        }
+        let segments = log.segments()
+        #expect(segments.count >= 2)
+        for segment in segments.dropLast() {
+            #expect(segment.sealed)
+            #expect(segment.fileBytes >= configuration.segmentSizeBytes)
+            #expect(segment.fileBytes < configuration.segmentSizeBytes + (300 << 10))
+        }
+        #expect(segments.reduce(0) { $0 + $1.recordCount } == 620)
+        #expect(try log.read(shard: 0, fromSeq: 1, limit: 1000).map(\.seq) == Array(1...620))
+        await log.close()
+    }
+}
+
 @Suite struct LMDBMapGrowthTests {
     @Test func mapFullGrowsTheMapInsteadOfFailing() async throws {
         let fixture = try LogFixture(.lmdb)
