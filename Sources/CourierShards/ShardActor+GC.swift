@@ -61,8 +61,7 @@ extension ShardActor {
         } catch {
             throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
         }
-        reorder[position.seq] = Record(
-            shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: event.kind, payload: payload)
+        stage(event, payload: payload, at: position)
         try applyReadyRecords()
         // Reentrancy: a lower seq appended by another command may not be applied yet; it is once its
         // appender resumes, and ours follows in the same call.

@@ -29,7 +29,8 @@ extension ShardActor {
         while start < events.count {
             let batch = events[start..<min(start + 10_000, events.count)]
             start += batch.count
-            let payloads = batch.map { Event.shardChange($0).encodedPayload() }
+            let changes = batch.map { Event.shardChange($0) }
+            let payloads = changes.map { $0.encodedPayload() }
             let positions: [LogPosition]
             do {
                 positions = try await log.append(payloads.map { LogEntry(shard: shard, epoch: epoch, kind: .shardChange, payload: $0) })
@@ -37,10 +38,8 @@ extension ShardActor {
                 throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
             }
             // Reentrancy: applied in seq order with whatever else reached the reorder buffer.
-            for (position, payload) in zip(positions, payloads) {
-                reorder[position.seq] = Record(
-                    shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: .shardChange,
-                    payload: payload)
+            for (index, position) in positions.enumerated() {
+                stage(changes[index], payload: payloads[index], at: position)
             }
             try applyReadyRecords()
             if let last = positions.last, let acknowledgement = configuration.acknowledgement {

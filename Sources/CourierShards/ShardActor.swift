@@ -35,7 +35,8 @@ public actor ShardActor {
     private let onDispatch: @Sendable (_ messageID: String, _ to: String) -> Void
     var state: ShardState
     /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
-    var reorder: [UInt64: Record] = [:]
+    /// Durable records waiting for their turn to be applied, with their event when this actor encoded it.
+    var reorder: [UInt64: (record: Record, event: Event?)] = [:]
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
     private var heldDispatches: [UInt64: (messageID: String, to: String, link: MediaLink?)] = [:]
@@ -129,9 +130,8 @@ public actor ShardActor {
             throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
         }
         // Reentrancy: applied in seq order with whatever other appenders left in the reorder buffer.
-        for (position, payload) in zip(positions, payloads) {
-            reorder[position.seq] = Record(
-                shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: .status, payload: payload)
+        for (index, position) in positions.enumerated() {
+            stage(.status(statuses[index]), payload: payloads[index], at: position)
         }
         try applyReadyRecords()
         acknowledgeOutbox(positions.last)
@@ -192,8 +192,7 @@ public actor ShardActor {
         }
         pendingAppends -= 1
         // Reentrancy: other commands ran while this one awaited; records are applied strictly in seq order.
-        reorder[position.seq] = Record(
-            shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: event.kind, payload: payload)
+        stage(event, payload: payload, at: position)
         try applyReadyRecords()
         if let acknowledgement = configuration.acknowledgement {
             do {
@@ -239,10 +238,18 @@ public actor ShardActor {
         }
     }
 
+    /// Puts a durable event in the reorder buffer; `applyReadyRecords` applies it in seq order.
+    func stage(_ event: Event, payload: [UInt8], at position: LogPosition) {
+        reorder[position.seq] = (
+            Record(shard: shard, seq: position.seq, epoch: epoch, timestamp: position.timestamp, kind: event.kind, payload: payload),
+            event
+        )
+    }
+
     func applyReadyRecords() throws {
-        while let record = reorder.removeValue(forKey: state.appliedSeq + 1) {
+        while let (record, event) = reorder.removeValue(forKey: state.appliedSeq + 1) {
             lastAppliedIsSnapshot = record.kindCode == EventKind.snapshot.rawValue
-            for effect in try state.apply(record) {
+            for effect in try state.apply(record, decoded: event) {
                 if case .dispatch(let messageID, let to, let link) = effect {
                     if acknowledgedUnapplied.remove(record.seq) != nil {
                         performDispatch(messageID, to: to, link: link)

@@ -151,9 +151,9 @@ extension ShardState {
 
     /// Whether a status adds an outbox entry: each distinct value once, never going backwards, nothing after
     /// `failed` (webhooks.md §3). Statuses for unknown (or collected) messages are posted as they are.
-    /// Call before the status is folded into `messages`.
-    func statusIsPosted(_ event: StatusEvent) -> Bool {
-        guard let message = messages[event.messageID] else { return true }
+    /// `message` is the status's message before the status is folded in.
+    static func statusIsPosted(_ event: StatusEvent, message: OutboundMessage?) -> Bool {
+        guard let message else { return true }
         guard message.status != .failed else { return false }
         return event.status.rank > message.status.rank
     }

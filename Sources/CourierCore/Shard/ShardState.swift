@@ -149,7 +149,9 @@ public struct ShardState: Hashable, Sendable {
 
     /// Folds one durable record into the state; the same path serves live traffic and replay.
     /// Records must arrive in seq order with no gap: anything else is a programming error.
-    public mutating func apply(_ record: Record) throws -> [ShardEffect] {
+    /// `decoded` is the record's event when the caller has it (the shard actor that just encoded it):
+    /// it spares decoding the payload again; replay passes nil.
+    public mutating func apply(_ record: Record, decoded: Event? = nil) throws -> [ShardEffect] {
         precondition(record.shard == shard, "record of shard \(record.shard) applied to shard \(shard)")
         precondition(record.seq == appliedSeq + 1, "shard \(shard): applying seq \(record.seq) after \(appliedSeq)")
         precondition(record.epoch >= epoch, "shard \(shard): epoch went back from \(epoch) to \(record.epoch)")
@@ -157,7 +159,7 @@ public struct ShardState: Hashable, Sendable {
         appliedSeq = record.seq
         epoch = record.epoch
         lastTimestamp = max(lastTimestamp, record.timestamp)
-        let event = try Event.decode(record)
+        let event = try decoded ?? Event.decode(record)
         switch event {
         case .send(let event):
             let key = event.idempotencyKey.map { Self.idempotencySlot(to: event.to, key: $0) }
@@ -173,14 +175,15 @@ public struct ShardState: Hashable, Sendable {
             pendingMessages += 1
             effects.append(.dispatch(messageID: event.messageID, to: event.to, link: MediaPolicy.mediaLink(in: event.content, type: event.type)))
         case .status(let event):
-            if statusIsPosted(event) {
+            let message = messages[event.messageID]
+            if Self.statusIsPosted(event, message: message) {
                 effects.append(
                     addOutboxEntry(
                         OutboxEntry(
                             shard: shard, seq: record.seq, waID: event.waID, item: .status(event), createdAt: record.timestamp,
                             encodedItem: record.payload)))
             }
-            if var message = messages[event.messageID], event.status.rank > message.status.rank {
+            if var message, event.status.rank > message.status.rank {
                 if message.status == .accepted { pendingMessages -= 1 }
                 message.status = event.status
                 message.statusAt = record.timestamp
