@@ -63,10 +63,20 @@ extension Node {
 
 extension StatusEvent {
     /// The simulated network's `conversation` and `pricing` values (webhooks.md §3).
+    /// Every status of a message gets these, so the constant parts are serialized once:
+    /// `{"id":…,"origin":{"type":"business_initiated"}}` and the pricing object.
     mutating func setBusinessInitiated(conversation id: String) {
-        let conversationObject: JSONValue = ["id": .string(id), "origin": ["type": "business_initiated"]]
-        let pricingObject: JSONValue = ["billable": true, "pricing_model": "CBP", "category": "business_initiated"]
-        conversation = conversationObject.serialized()
-        pricing = pricingObject.serialized()
+        var bytes = Self.conversationPrefix
+        bytes.reserveCapacity(bytes.count + id.utf8.count + Self.conversationSuffix.count + 2)
+        JSONValue.string(id).write(into: &bytes)
+        bytes += Self.conversationSuffix
+        conversation = bytes
+        pricing = Self.businessInitiatedPricing
     }
+
+    private static let conversationPrefix = Array(#"{"id":"#.utf8)
+    private static let conversationSuffix = Array(#","origin":{"type":"business_initiated"}}"#.utf8)
+    private static let businessInitiatedPricing = (
+        ["billable": true, "pricing_model": "CBP", "category": "business_initiated"] as JSONValue
+    ).serialized()
 }

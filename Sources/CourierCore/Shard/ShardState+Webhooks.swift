@@ -48,25 +48,39 @@ public enum OutboxLane: String, Hashable, Sendable {
 /// A callback owed to the webhook receiver: pending from the durable event that made it until a
 /// `webhook-delivered` or `webhook-dropped` event covers its seq (webhooks.md §5).
 public struct OutboxEntry: Hashable, Sendable {
-    public var shard: UInt16
+    public let shard: UInt16
     /// The seq of the event that made this entry; identifies it in `X-Courier-Delivery`.
-    public var seq: UInt64
-    /// Whose order it keeps: the recipient of an outbound message, the sender of an inbound one.
-    public var waID: String
-    public var item: OutboxItem
+    public let seq: UInt64
     /// When its event was logged (the oldest pending entry's age is a stat).
-    public var createdAt: Timestamp
+    public let createdAt: Timestamp
+    /// The strings and bytes, behind one reference: entries are copied often (outbox chunks, snapshots,
+    /// the dispatcher), and a copy is then one retain instead of one per string of a status.
+    private let contents: Contents
+
+    private final class Contents: Sendable {
+        let waID: String
+        let item: OutboxItem
+        let encodedItem: [UInt8]
+
+        init(waID: String, item: OutboxItem, encodedItem: [UInt8]) {
+            self.waID = waID
+            self.item = item
+            self.encodedItem = encodedItem
+        }
+    }
+
+    /// Whose order it keeps: the recipient of an outbound message, the sender of an inbound one.
+    public var waID: String { contents.waID }
+    public var item: OutboxItem { contents.item }
     /// `item` as its event's payload (the record's own bytes, shared, when the entry comes from a
     /// record): snapshots write it as it is instead of encoding every pending entry again.
-    public let encodedItem: [UInt8]
+    public var encodedItem: [UInt8] { contents.encodedItem }
 
     public init(shard: UInt16, seq: UInt64, waID: String, item: OutboxItem, createdAt: Timestamp, encodedItem: [UInt8]? = nil) {
         self.shard = shard
         self.seq = seq
-        self.waID = waID
-        self.item = item
         self.createdAt = createdAt
-        self.encodedItem = encodedItem ?? item.encoded()
+        contents = Contents(waID: waID, item: item, encodedItem: encodedItem ?? item.encoded())
     }
 
     /// Equal entries post the same thing; `encodedItem` is a cache of `item` and may differ in format
