@@ -75,13 +75,16 @@ extension Node {
                         shard: pass.shard, seq: header.seq, epoch: header.epoch, timestamp: header.timestamp,
                         formatVersion: control ? ControlState.snapshotFormatVersion : ShardState.snapshotFormatVersion,
                         payload: payload)
-                    let events = try PostgresCompaction.compact(connection, snapshot: snapshot, nodeKey: nodeKey)
+                    // A shard stream's rows go once the messages projection has read them.
+                    let events = try PostgresCompaction.compact(
+                        connection, snapshot: snapshot, nodeKey: nodeKey, projectionTimeout: control ? nil : .seconds(60))
                     // The control stream has no messages projection rows.
                     if control { return events }
                     // The collected messages' query rows, once the projection passed the snapshot.
                     let live = Set(try ShardState(snapshot: payload).messages.keys)
+                    // (`compact` already waited for the projection: do not wait a second minute.)
                     let messages = try PostgresCompaction.deleteCollectedMessages(
-                        connection, shard: pass.shard, seq: header.seq, live: live)
+                        connection, shard: pass.shard, seq: header.seq, live: live, projectionTimeout: .seconds(1))
                     return events + (messages ?? 0)
                 }
             }

@@ -62,6 +62,24 @@ import Testing
         #expect(remaining == live)
         // Idempotent: a second pass finds nothing more.
         #expect(try PostgresCompaction.deleteCollectedMessages(connection, shard: 0, seq: cut, live: live) == 0)
+
+        // Event rows the projection has not read stay, even below a stored snapshot.
+        let eventRows = try count("SELECT count(*) FROM events WHERE shard = 0")
+        func snapshot(at seq: UInt64) -> PostgresCompaction.Snapshot {
+            PostgresCompaction.Snapshot(
+                shard: 0, seq: seq, epoch: 1, timestamp: fixture.clock.now, formatVersion: ShardState.snapshotFormatVersion,
+                payload: [1, 2, 3])
+        }
+        #expect(
+            try PostgresCompaction.compact(
+                connection, snapshot: snapshot(at: last + 1_000), nodeKey: "n1", projectionTimeout: .milliseconds(200)) == 0)
+        #expect(try count("SELECT count(*) FROM events WHERE shard = 0") == eventRows)
+        #expect(try count("SELECT count(*) FROM snapshots WHERE shard = 0 AND seq = \(last + 1_000)") == 1)
+        // Once it has, they go.
+        let removed = try PostgresCompaction.compact(
+            connection, snapshot: snapshot(at: cut), nodeKey: "n1", projectionTimeout: .seconds(10))
+        #expect(removed == Int(cut))
+        #expect(try count("SELECT count(*) FROM events WHERE shard = 0") == eventRows - Int(cut))
         await replicator.stop()
         await log.close()
     }

@@ -12,11 +12,7 @@ extension PostgresCompaction {
         _ connection: PGConnection, shard: UInt16, seq: UInt64, live: Set<String>,
         projectionTimeout: Duration = .seconds(60)
     ) throws -> Int? {
-        let deadline = ContinuousClock.now + projectionTimeout
-        while try projectedSeq(connection, shard: shard) < seq {
-            guard ContinuousClock.now < deadline else { return nil }
-            Thread.sleep(forTimeInterval: 0.02)  // a PostgreSQL worker thread, never the cooperative pool
-        }
+        guard try waitForProjection(connection, shard: shard, seq: seq, timeout: projectionTimeout) else { return nil }
         var deleted = 0
         var after = ""
         while true {
@@ -36,6 +32,16 @@ extension PostgresCompaction {
             if ids.count < batchRows { break }
         }
         return deleted
+    }
+
+    /// Waits up to `timeout` for the `messages` projection to pass `seq`; whether it did.
+    static func waitForProjection(_ connection: PGConnection, shard: UInt16, seq: UInt64, timeout: Duration) throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while try projectedSeq(connection, shard: shard) < seq {
+            guard ContinuousClock.now < deadline else { return false }
+            Thread.sleep(forTimeInterval: 0.02)  // a PostgreSQL worker thread, never the cooperative pool
+        }
+        return true
     }
 
     /// How far the `messages` projection has followed the stream.

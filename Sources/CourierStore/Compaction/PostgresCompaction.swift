@@ -28,8 +28,13 @@ public enum PostgresCompaction {
 
     /// Stores `snapshot` (a no-op when already there), then deletes the stream's event rows with
     /// seq ≤ its seq and its older snapshots. The caller makes sure those rows are replicated first,
-    /// or the replicator would not add them later. Returns the event rows deleted.
-    public static func compact(_ connection: PGConnection, snapshot: Snapshot, nodeKey: String) throws -> Int {
+    /// or the replicator would not add them later. With `projectionTimeout` (a shard stream, whose rows
+    /// the `messages` projection reads) rows go only once the projection has passed the snapshot's
+    /// seq: after waiting that long without it, only the snapshot is stored (a later run deletes
+    /// them), so a lagging projection never loses a send. Returns the event rows deleted.
+    public static func compact(
+        _ connection: PGConnection, snapshot: Snapshot, nodeKey: String, projectionTimeout: Duration? = nil
+    ) throws -> Int {
         guard snapshot.payload.count <= maximumSnapshotBytes else {
             throw StoreError(.query, "snapshot of stream \(snapshot.shard) has \(snapshot.payload.count) bytes, above the \(maximumSnapshotBytes) stored")
         }
@@ -44,6 +49,11 @@ public enum PostgresCompaction {
                 shard, seq, String(snapshot.epoch), String(snapshot.timestamp.microseconds), String(snapshot.formatVersion),
                 "\\x" + hex(snapshot.payload), String(CRC32C.checksum(snapshot.payload)), nodeKey,
             ])
+        if let projectionTimeout,
+            try !waitForProjection(connection, shard: snapshot.shard, seq: snapshot.seq, timeout: projectionTimeout)
+        {
+            return 0
+        }
         var deleted = 0
         while true {
             let result = try connection.execute(
