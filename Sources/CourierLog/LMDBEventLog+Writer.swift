@@ -53,6 +53,11 @@ extension LMDBEventLog {
             bytes += itemBytes
             taken += 1
         }
+        if taken == items.count {
+            // The usual case: everything queued, handed over without copying the appends.
+            defer { items = [] }
+            return items
+        }
         let batch = Array(items.prefix(taken))
         items.removeFirst(taken)
         return batch

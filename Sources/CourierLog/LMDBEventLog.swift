@@ -76,7 +76,10 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
 
     struct PendingAppend {
         var entries: [LogEntry]
-        var continuation: CheckedContinuation<[LogPosition], any Error>
+        /// Resumed exactly once: by `acknowledge` (success or a failed sync), by a failed commit or
+        /// the free-space check, or at once when the log is closing. Unsafe (unchecked) to spare an
+        /// allocation per append on the hot path; `LogConformanceTests` exercise every way out.
+        var continuation: UnsafeContinuation<[LogPosition], any Error>
     }
 
     struct WriterState {
@@ -169,7 +172,7 @@ public final class LMDBEventLog: EventLog, @unchecked Sendable {
             throw LogError(.payloadTooLarge, "payload of \(entry.payload.count) bytes exceeds the 1 MiB record limit")
         }
         guard !entries.isEmpty else { return [] }
-        return try await withCheckedThrowingContinuation { continuation in
+        return try await withUnsafeThrowingContinuation { continuation in
             let wakeWriter: Bool? = queue.withLock { queue in
                 guard !queue.closing else { return nil }
                 queue.items.append(PendingAppend(entries: entries, continuation: continuation))
