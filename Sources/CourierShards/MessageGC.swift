@@ -199,12 +199,14 @@ public actor MessageGC {
             let replicated = replicatedSeqs?()
             let stores = snapshotStores()
             do {
-                removed = try await Self.offPool {
-                    // Covered by the oldest kept snapshot, so replay can still fall back past a damaged newest one.
+                // Covered by the oldest kept snapshot, so replay can still fall back past a damaged newest one.
+                let covered = try await Self.offPool {
                     var covered: [UInt16: UInt64] = [:]
                     for (shard, store) in stores { covered[shard] = store?.snapshots(shard: shard).last?.seq ?? 0 }
-                    return try log.removeCoveredSegments(covered: covered, replicated: replicated, purge: true)
+                    return covered
                 }
+                // Paced, at nice 10: a run frees many segments at once (60 for 10 M messages).
+                removed = try await log.removeCoveredSegmentsInBackground(covered: covered, replicated: replicated, purge: true)
                 try await recordRotations(removed)
             } catch {
                 failure = "removing covered segments: \(error)"
