@@ -2,6 +2,7 @@ import CCourierNative
 import CourierCore
 import Foundation
 import Glibc
+import Synchronization
 
 /// Snapshot files under `<data dir>/snapshots/<stream>/<seq>.snap` (eventlog.md §7): a stream's state
 /// as of one seq, written atomically, checksummed, the newest `keep` kept.
@@ -100,6 +101,12 @@ public struct SnapshotStore: Sendable {
 }
 
 extension SnapshotStore {
+    /// Held by a snapshot thread while it encodes and writes: the process's snapshots take turns.
+    /// Message GC ends every shard's pass with a snapshot at about the same time, and periodic
+    /// snapshots come due together too; side by side, each paced on its own, they took several times
+    /// the CPU and device bandwidth at once from request handling and the log's syncs.
+    static let oneAtATime = Mutex(())
+
     /// Encodes and writes a stream's snapshot on a thread of its own (encoding and file work stay off the
     /// cooperative pool) and returns the `snapshot` record describing it. `name` is the stream's name in
     /// the snapshot id (`0`…`31`, `control`).
@@ -112,17 +119,19 @@ extension SnapshotStore {
             // request handling leaves it idle (snapshots are rare; a thread costs far less than one).
             let thread = Thread {
                 _ = courier_thread_set_nice(10)
-                let payload = encode()
-                do {
-                    let written = try write(shard: stream, seq: seq, epoch: epoch, timestamp: timestamp, payload: payload)
-                    continuation.resume(
-                        returning: .success(
+                let result = Self.oneAtATime.withLock { _ -> Result<SnapshotEvent, any Error> in
+                    let payload = encode()
+                    do {
+                        let written = try write(shard: stream, seq: seq, epoch: epoch, timestamp: timestamp, payload: payload)
+                        return .success(
                             SnapshotEvent(
                                 snapshotID: "\(name)/\(seq)", coveredSeq: seq, formatVersion: formatVersion,
-                                bytes: UInt64(written.bytes), checksum: CRC32C.checksum(payload))))
-                } catch {
-                    continuation.resume(returning: .failure(error))
+                                bytes: UInt64(written.bytes), checksum: CRC32C.checksum(payload)))
+                    } catch {
+                        return .failure(error)
+                    }
                 }
+                continuation.resume(returning: result)
             }
             thread.name = "courier-snapshot"
             thread.start()

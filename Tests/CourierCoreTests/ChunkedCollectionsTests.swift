@@ -131,4 +131,38 @@ import Testing
         other[reference.keys.first ?? "x"] = -1
         #expect(other != bucketed)
     }
+
+    /// After GC empties most of a map its buckets shrink (a snapshot's copy-on-write then copies small
+    /// tables), keeping every entry and leaving copies taken before untouched.
+    @Test func bucketedDictionaryShrinksWhenMostEntriesAreRemoved() {
+        var bucketed = BucketedDictionary<String, Int>()
+        for index in 0..<200_000 { bucketed["gBG0-\(index)"] = index }
+        let full = bucketed.capacity
+        #expect(full >= 200_000)
+        let copy = bucketed
+        var reference: [String: Int] = [:]
+        for index in 0..<200_000 {
+            let key = "gBG0-\(index)"
+            if index % 50 == 0 {
+                reference[key] = index
+                #expect(bucketed.removeValue(forKey: key, where: { $0 != index }) == nil)
+            } else if index % 3 == 0 {
+                #expect(bucketed.removeValue(forKey: key, where: { $0 == index }) == index)
+                #expect(bucketed.removeValue(forKey: key, where: { _ in true }) == nil)
+            } else if index % 2 == 0 {
+                bucketed[key] = nil
+            } else {
+                #expect(bucketed.removeValue(forKey: key) == index)
+            }
+        }
+        #expect(bucketed.count == 4_000)
+        #expect(bucketed.capacity <= full / 8, "capacity \(bucketed.capacity) of \(full)")
+        #expect(Dictionary(uniqueKeysWithValues: bucketed.map { ($0.key, $0.value) }) == reference)
+        #expect(copy.count == 200_000)
+        #expect(copy["gBG0-1"] == 1 && copy["gBG0-199999"] == 199_999)
+        // Growing again after the shrink works as before.
+        for index in 200_000..<260_000 { bucketed["gBG0-\(index)"] = index }
+        #expect(bucketed.count == 64_000)
+        #expect(bucketed["gBG0-259999"] == 259_999 && bucketed["gBG0-50"] == 50 && bucketed["gBG0-51"] == nil)
+    }
 }

@@ -1,5 +1,7 @@
 import CourierCore
-import CourierLog
+@testable import CourierLog
+import Foundation
+import Glibc
 import CourierTesting
 import Logging
 import Testing
@@ -32,6 +34,44 @@ import Testing
         #expect(reopened.map(\.checksum) == segments.map(\.checksum))
         #expect(try log.read(shard: 1, fromSeq: 990, limit: 100).map(\.seq) == Array(990...1000))
         await log.close()
+    }
+
+    /// Message GC's paced removal (a nice-10 thread, blocks cut a slice at a time once the segment's
+    /// environment is closed) takes out exactly what the plain removal would, and the files are gone.
+    @Test func pacedRemovalTakesTheCoveredSegmentsAndTheirFiles() async throws {
+        let fixture = try LogFixture(.lmdb)
+        defer { fixture.remove() }
+        let log = try #require(try fixture.open(segmentSizeBytes: 256 << 10) as? LMDBEventLog)
+        for round in 0..<40 {
+            _ = try await log.append((0..<50).map { LogEntry.testSend(shard: UInt16($0 % 2), index: round * 50 + $0, bodyBytes: 400) })
+        }
+        let covered: [UInt16: UInt64] = [0: 700, 1: 700]
+        let expected = log.removableSegments(covered: covered, replicated: nil)
+        #expect(expected.count >= 2)
+        let removed = try await log.removeCoveredSegmentsInBackground(covered: covered, replicated: nil, purge: true)
+        #expect(removed.map(\.id) == expected && removed.allSatisfy { $0.action == .removed && $0.fileBytes > 0 })
+        let names = try FileManager.default.contentsOfDirectory(atPath: fixture.logDirectory)
+        for id in expected { #expect(!names.contains { $0.hasPrefix(removed.first { $0.id == id }!.name) }) }
+        #expect(log.segments().allSatisfy { !expected.contains($0.id) })
+        #expect(try log.read(shard: 0, fromSeq: 990, limit: 100).map(\.seq) == Array(990...1000))
+        await log.close()
+    }
+
+    /// An unlinked file is cut down to nothing a slice at a time.
+    @Test func freeingGraduallyCutsAFileToNothing() throws {
+        let directory = try TemporaryDirectory("courier-free")
+        defer { directory.remove() }
+        let path = directory.path + "/segment.mdb"
+        let slices = 2 * LMDBEventLog.freeSliceBytes + 12_345
+        FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: slices))
+        let descriptor = open(path, O_RDWR)
+        #expect(descriptor >= 0)
+        defer { Glibc.close(descriptor) }
+        try FileManager.default.removeItem(atPath: path)
+        LMDBEventLog.freeGradually(descriptor)
+        var status = stat()
+        #expect(fstat(descriptor, &status) == 0)
+        #expect(status.st_size == 0 && status.st_blocks == 0)
     }
 
     @Test func readOnlyOpenSeesTheWritersRecords() async throws {

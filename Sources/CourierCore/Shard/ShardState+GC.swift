@@ -124,8 +124,8 @@ extension ShardState {
                 let id = creationOrder[position]
                 run.scanIndex += 1
                 examined += 1
-                guard let message = messages[id], rule.collects(message) else { continue }
-                collect(id, message)
+                guard let message = messages.removeValue(forKey: id, where: rule.collects) else { continue }
+                forgetCollected(id, message)
                 creationOrder[position] = ""  // a hole (ids are never empty), closed when the run ends
                 collected += 1
             }
@@ -144,8 +144,8 @@ extension ShardState {
         return effects
     }
 
-    private mutating func collect(_ id: String, _ message: OutboundMessage) {
-        messages[id] = nil
+    /// What else refers to a message just removed from `messages` by a step.
+    private mutating func forgetCollected(_ id: String, _ message: OutboundMessage) {
         if let key = message.idempotencyKey, idempotency[key] == id { idempotency[key] = nil }
         if message.status == .accepted { pendingMessages -= 1 }
     }
