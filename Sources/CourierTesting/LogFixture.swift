@@ -33,10 +33,14 @@ public final class LogFixture: Sendable {
             var configuration = LMDBEventLog.Configuration()
             configuration.segmentSizeBytes = segmentSizeBytes
             configuration.maximumBatchEvents = maximumBatchEvents
-            return try LMDBEventLog(
-                directory: logDirectory, configuration: configuration, clock: clock.function,
-                logger: Logger(label: "test.log"))
+            return try openLMDB(configuration)
         }
+    }
+
+    /// Opens the LMDB log in this fixture's directory with `configuration` (on the fixture's clock).
+    public func openLMDB(_ configuration: LMDBEventLog.Configuration) throws -> LMDBEventLog {
+        try LMDBEventLog(
+            directory: logDirectory, configuration: configuration, clock: clock.function, logger: Logger(label: "test.log"))
     }
 
     public func remove() { directory.remove() }

@@ -82,9 +82,7 @@ import Testing
         await log.close()
         var configuration = LMDBEventLog.Configuration()
         configuration.readOnly = true
-        let reader = try LMDBEventLog(
-            directory: fixture.logDirectory, configuration: configuration, clock: fixture.clock.function,
-            logger: Logger(label: "test"))
+        let reader = try fixture.openLMDB(configuration)
         #expect(try reader.read(shard: 0, fromSeq: 1, limit: 100).count == 10)
         await #expect(throws: LogError.self) { try await reader.append(.testSend(shard: 0, index: 11)) }
         await reader.close()
@@ -111,12 +109,7 @@ import Testing
         var configuration = LMDBEventLog.Configuration()
         configuration.segmentSizeBytes = 1 << 20
         configuration.prefillBytes = 512 << 10
-        let open = {
-            try LMDBEventLog(
-                directory: fixture.logDirectory, configuration: configuration, clock: fixture.clock.function,
-                logger: Logger(label: "test"))
-        }
-        var log = try open()
+        var log = try fixture.openLMDB(configuration)
         _ = try await log.append((0..<20).map { LogEntry.testSend(shard: 0, index: $0, bodyBytes: 400) })
         // ~10 KiB of records; the file reaches used + 512 KiB within moments.
         var fileBytes = 0
@@ -129,7 +122,7 @@ import Testing
         #expect(fileBytes <= configuration.segmentSizeBytes)
         await log.close()
 
-        log = try open()
+        log = try fixture.openLMDB(configuration)
         #expect(log.lastSeq(shard: 0) == 20)
         for round in 0..<12 {
             _ = try await log.append((0..<50).map { LogEntry.testSend(shard: 0, index: 20 + round * 50 + $0, bodyBytes: 4000) })
@@ -154,9 +147,7 @@ import Testing
         var configuration = LMDBEventLog.Configuration()
         configuration.initialMapSizeBytes = 256 << 10
         configuration.segmentSizeBytes = 64 << 20
-        let log = try LMDBEventLog(
-            directory: fixture.logDirectory, configuration: configuration, clock: fixture.clock.function,
-            logger: Logger(label: "test"))
+        let log = try fixture.openLMDB(configuration)
         // 4 MiB of records into a 256 KiB map: every doubling is exercised, no append fails.
         for round in 0..<64 {
             let entries = (0..<16).map { LogEntry(shard: 0, epoch: 1, kind: .send, payload: [UInt8](repeating: UInt8(round), count: 4096 + $0)) }
