@@ -23,6 +23,10 @@ public actor ShardActor {
         /// fetched, else the failure's time (the send then gets a `failed` status, 400 "Media download
         /// error", webhooks.md §3). nil: links are handed over unfetched.
         public var fetchMediaLink: (@Sendable (_ link: MediaLink, _ kind: String) async -> Timestamp?)? = nil
+        /// Records a status that arises on this shard after a wait (a failed media fetch) on whichever
+        /// shard owns its recipient by then: a shard count change may have moved the recipient meanwhile.
+        /// `ShardDirectory` sets it; nil records it here.
+        public var recordStatusOnOwner: (@Sendable (StatusEvent) async throws -> Void)? = nil
 
         public init() {}
     }
@@ -228,9 +232,14 @@ public actor ShardActor {
                 return
             }
             let errors: JSONValue = [["code": 400, "title": .string(APIProblem.title(of: 400))]]
+            let status = StatusEvent(
+                messageID: messageID, waID: to, status: .failed, networkTimestamp: failedAt, errors: errors.serialized())
             do {
-                try await recordStatus(
-                    StatusEvent(messageID: messageID, waID: to, status: .failed, networkTimestamp: failedAt, errors: errors.serialized()))
+                if let recordOnOwner = configuration.recordStatusOnOwner {
+                    try await recordOnOwner(status)
+                } else {
+                    try await recordStatus(status)
+                }
             } catch {
                 // Not logged: the send stays owed to the network and is tried again after a restart.
                 logger.warning("media download failure not logged", metadata: ["message.id": "\(messageID)", "error": "\(error)"])

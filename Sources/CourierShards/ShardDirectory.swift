@@ -38,6 +38,10 @@ public final class ShardDirectory: Sendable {
         precondition(ShardCount.allowed.contains(shardCount), "shard count \(shardCount) is not allowed")
         self.log = log
         self.epoch = epoch
+        let owner = OwnerLink()
+        var configuration = configuration
+        configuration.recordStatusOnOwner = { status in try await owner.recordStatus(status) }
+        self.owner = owner
         self.configuration = configuration
         self.logger = logger
         self.onDispatch = onDispatch
@@ -45,6 +49,28 @@ public final class ShardDirectory: Sendable {
             Self.makeActor(UInt16(shard), log: log, epoch: epoch, configuration: configuration, logger: logger, onDispatch: onDispatch)
         }
         gate = Mutex(Gate(shardCount: shardCount, actors: actors, made: Dictionary(uniqueKeysWithValues: actors.map { ($0.shard, $0) })))
+        owner.attach(self)
+    }
+
+    /// The actors' way back to this directory (weak: the directory owns the actors).
+    let owner: OwnerLink
+
+    final class OwnerLink: Sendable {
+        private struct Link: @unchecked Sendable {
+            // @unchecked: only read and written under the mutex.
+            weak var directory: ShardDirectory?
+        }
+        private let link = Mutex(Link())
+
+        func attach(_ directory: ShardDirectory) { link.withLock { $0.directory = directory } }
+
+        /// Records `status` on the shard that owns its recipient now, through the gate like any command.
+        func recordStatus(_ status: StatusEvent) async throws {
+            guard let directory = link.withLock({ $0.directory }) else {
+                throw ShardError(.stopped, "the shard directory is gone")
+            }
+            try await directory.withShard(for: status.waID) { try await $0.recordStatus(status) }
+        }
     }
 
     static func makeActor(
