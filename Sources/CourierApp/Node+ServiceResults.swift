@@ -5,11 +5,16 @@ import Logging
 
 extension Node {
     /// The `services` callbacks of webhooks.md §7: one per finished run, queued in the outbox of the
-    /// lowest-numbered shard (`node` omitted on a single node). Automatic message-GC runs post none.
+    /// lowest-numbered shard (`node` omitted on a single node) through the directory's gate, like any
+    /// command, so a shard count change never runs under it. Automatic message-GC runs post none.
     static func wireServiceResults(
         messageGC: MessageGC, mediaCollector: MediaCollector?, shards: ShardDirectory, logger: Logger
     ) async {
-        let first = shards.actors[0]
+        @Sendable func record(runID: String, outcome: String, messagesDeleted: UInt64, document: JSONValue) async throws {
+            _ = try await shards.withShard(number: 0) {
+                try await $0.recordServiceResult(runID: runID, outcome: outcome, messagesDeleted: messagesDeleted, document: document)
+            }
+        }
         await messageGC.addCompletionHandler { result in
             guard !result.automatic else { return }
             var gc: JSONObject = [
@@ -23,7 +28,7 @@ extension Node {
             let document: JSONValue = ["message": ["gc": .object(gc)]]
             Task {
                 do {
-                    try await first.recordServiceResult(
+                    try await record(
                         runID: result.runID, outcome: result.status, messagesDeleted: result.messagesDeleted, document: document)
                 } catch {
                     logger.error("message GC callback not queued", metadata: ["gc.run": "\(result.runID)", "error": "\(error)"])
@@ -38,7 +43,7 @@ extension Node {
                 gc["errors"] = [["code": 1014, "title": "Internal error", "details": .string(error)]]
             }
             do {
-                try await first.recordServiceResult(
+                try await record(
                     runID: result.runID, outcome: result.status, messagesDeleted: 0, document: ["media": ["gc": .object(gc)]])
             } catch {
                 logger.error("media GC callback not queued", metadata: ["gc.run": "\(result.runID)", "error": "\(error)"])
