@@ -82,9 +82,9 @@ extension Node {
                     if control { return events }
                     // The collected messages' query rows, once the projection passed the snapshot.
                     let live = Set(try ShardState(snapshot: payload).messages.keys)
-                    // (`compact` already waited for the projection: do not wait a second minute.)
+                    // `compact` already waited for the projection: check it once, do not wait again.
                     let messages = try PostgresCompaction.deleteCollectedMessages(
-                        connection, shard: pass.shard, seq: header.seq, live: live, projectionTimeout: .seconds(1))
+                        connection, shard: pass.shard, seq: header.seq, live: live, projectionTimeout: .zero)
                     return events + (messages ?? 0)
                 }
             }

@@ -54,14 +54,7 @@ extension ShardActor {
     /// Appends a maintenance record (`gc`, `snapshot`, `rotation`) and returns once it is applied.
     @discardableResult
     func appendMaintenance(_ event: Event) async throws -> LogPosition {
-        let payload = event.encodedPayload()
-        let position: LogPosition
-        do {
-            position = try await log.append(LogEntry(shard: shard, epoch: epoch, kind: event.kind, payload: payload))
-        } catch {
-            throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
-        }
-        stage(event, payload: payload, at: position)
+        let position = try await appendAndStage([event])[0]
         try applyReadyRecords()
         // Reentrancy: a lower seq appended by another command may not be applied yet; it is once its
         // appender resumes, and ours follows in the same call.

@@ -29,18 +29,7 @@ extension ShardActor {
         while start < events.count {
             let batch = events[start..<min(start + 10_000, events.count)]
             start += batch.count
-            let changes = batch.map { Event.shardChange($0) }
-            let payloads = changes.map { $0.encodedPayload() }
-            let positions: [LogPosition]
-            do {
-                positions = try await log.append(payloads.map { LogEntry(shard: shard, epoch: epoch, kind: .shardChange, payload: $0) })
-            } catch {
-                throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
-            }
-            // Reentrancy: applied in seq order with whatever else reached the reorder buffer.
-            for (index, position) in positions.enumerated() {
-                stage(changes[index], payload: payloads[index], at: position)
-            }
+            let positions = try await appendAndStage(batch.map { .shardChange($0) })
             try applyReadyRecords()
             if let last = positions.last, let acknowledgement = configuration.acknowledgement {
                 do {

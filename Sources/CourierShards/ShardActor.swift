@@ -38,9 +38,9 @@ public actor ShardActor {
     let logger: Logger
     private let onDispatch: @Sendable (_ messageID: String, _ to: String) -> Void
     var state: ShardState
-    /// Durable records that arrived before a lower seq was applied (appenders resume in any order).
-    /// Durable records waiting for their turn to be applied, with their event when this actor encoded it.
-    var reorder: [UInt64: (record: Record, event: Event?)] = [:]
+    /// Durable records that arrived before a lower seq was applied (appenders resume in any order), with
+    /// the event each was encoded from, so applying it needs no decoding.
+    var reorder: [UInt64: (record: Record, event: Event)] = [:]
     /// Dispatches decided by applied records, held until the appender's acknowledgement succeeded
     /// (eventlog.md §3: no dispatch before acknowledgement).
     private var heldDispatches: [UInt64: (messageID: String, to: String, link: MediaLink?)] = [:]
@@ -125,18 +125,7 @@ public actor ShardActor {
             return
         }
         for status in statuses { metrics.received(status.status) }
-        let payloads = statuses.map { Event.status($0).encodedPayload() }
-        let entries = payloads.map { LogEntry(shard: shard, epoch: epoch, kind: .status, payload: $0) }
-        let positions: [LogPosition]
-        do {
-            positions = try await log.append(entries)
-        } catch {
-            throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
-        }
-        // Reentrancy: applied in seq order with whatever other appenders left in the reorder buffer.
-        for (index, position) in positions.enumerated() {
-            stage(.status(statuses[index]), payload: payloads[index], at: position)
-        }
+        let positions = try await appendAndStage(statuses.map { .status($0) })
         try applyReadyRecords()
         acknowledgeOutbox(positions.last)
     }
@@ -245,6 +234,22 @@ public actor ShardActor {
                 logger.warning("media download failure not logged", metadata: ["message.id": "\(messageID)", "error": "\(error)"])
             }
         }
+    }
+
+    /// Appends `events` in one batch and puts them in the reorder buffer; the caller then applies what is
+    /// ready (`applyReadyRecords`). For the appends whose failure needs no more than stopped/storage.
+    func appendAndStage(_ events: [Event]) async throws -> [LogPosition] {
+        let payloads = events.map { $0.encodedPayload() }
+        let positions: [LogPosition]
+        do {
+            positions = try await log.append(
+                zip(events, payloads).map { LogEntry(shard: shard, epoch: epoch, kind: $0.kind, payload: $1) })
+        } catch {
+            throw ShardError((error as? LogError)?.code == .closed ? .stopped : .storage, "\(error)")
+        }
+        // Reentrancy: applied in seq order with whatever other appenders left in the reorder buffer.
+        for (index, position) in positions.enumerated() { stage(events[index], payload: payloads[index], at: position) }
+        return positions
     }
 
     /// Puts a durable event in the reorder buffer; `applyReadyRecords` applies it in seq order.
